@@ -1,0 +1,103 @@
+"""Devices: the guarded CuPy import, the default device, moves, and mixing devices."""
+
+import subprocess
+import sys
+import types
+
+import numpy as np
+import pytest
+from conftest import host
+
+import tinygrad_rnn as tg
+from tinygrad_rnn import backend
+
+
+@pytest.fixture
+def fresh_backend(monkeypatch):
+    """Forget the loaded CUDA device and the default, as in a new process."""
+    monkeypatch.setattr(backend, "_cuda", None)
+    monkeypatch.setattr(backend, "_default", None)
+    return monkeypatch
+
+
+def test_import_does_not_touch_cupy():
+    code = "import sys, tinygrad_rnn as tg; tg.Tensor([1.0]).tanh(); print('cupy' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_cuda_without_cupy_says_what_to_install(fresh_backend):
+    fresh_backend.setitem(sys.modules, "cupy", None)  # makes `import cupy` fail
+    with pytest.raises(RuntimeError, match=r"needs CuPy, which is not installed.*pip install"):
+        tg.Tensor([1.0], device="cuda")
+    assert not tg.cuda_available()
+    tg.Tensor([1.0]).exp()  # the CPU is unaffected
+
+
+def test_cuda_with_cupy_but_no_gpu_says_so(fresh_backend):
+    fake = types.SimpleNamespace(__version__="13.0.0", cuda=types.SimpleNamespace(is_available=lambda: False))
+    fresh_backend.setitem(sys.modules, "cupy", fake)
+    with pytest.raises(RuntimeError, match=r"CuPy 13.0.0 is installed but no GPU is visible"):
+        tg.zeros(2, device="cuda")
+
+
+def test_unknown_device_name():
+    with pytest.raises(ValueError, match="unknown device 'tpu'"):
+        tg.Tensor([1.0], device="tpu")
+
+
+def test_default_device_from_environment(fresh_backend):
+    fresh_backend.setenv("TINYGRAD_RNN_DEVICE", "cpu")
+    assert tg.default_device() == "cpu"
+    fresh_backend.setattr(backend, "_default", None)
+    fresh_backend.setenv("TINYGRAD_RNN_DEVICE", "tpu")
+    with pytest.raises(RuntimeError, match="TINYGRAD_RNN_DEVICE='tpu'"):
+        tg.Tensor([1.0])
+
+
+def test_set_default_device(fresh_backend, device):
+    tg.set_default_device(device)
+    assert tg.Tensor([1.0]).device == device
+    assert tg.randn(2).device == device
+    tg.set_default_device("cpu")
+    assert tg.ones(1).device == "cpu"
+
+
+def test_to_and_cpu_move_data_and_gradient(device):
+    x = tg.Tensor([1.0, 2.0], requires_grad=True)
+    y = x.to(device)
+    assert y.device == device and (y is x) == (device == "cpu")
+    (y * y).sum().cpu().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [2.0, 4.0])
+    assert isinstance(y.numpy(), np.ndarray)
+    assert x.to(np.float64).dtype == np.float64
+    z = x.to(device, np.float64)
+    assert z.device == device and z.dtype == np.float64
+
+
+@pytest.fixture
+def other_device():
+    """A second device (backed by NumPy) to test the cross-device checks on any machine."""
+    return backend.Device("other", np)
+
+
+def test_ops_refuse_inputs_on_two_devices(other_device):
+    a = tg.Tensor([1.0, 2.0])
+    b = tg.Tensor._wrap(np.ones(2, np.float32), other_device)
+    for op in (lambda: a + b, lambda: a @ b, lambda: tg.cat([a, b]), lambda: tg.where(a > 0, a, b)):
+        with pytest.raises(RuntimeError, match=r"different devices, 'cpu' and 'other'"):
+            op()
+
+
+def test_moving_to_another_device_is_differentiable(other_device):
+    x = tg.Tensor([3.0], requires_grad=True)
+    y = tg.to_device(x, other_device)
+    assert y.device is other_device and y.creator.op == "to_device"
+    (y * y).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [6.0])
+
+
+def test_scatter_add_sums_repeats(device):
+    x = tg.Tensor(np.zeros((3, 2), np.float32), requires_grad=True, device=device)
+    x[[0, 0, 2, 0]].sum().backward()
+    np.testing.assert_allclose(host(x.grad), [[3, 3], [0, 0], [1, 1]])
