@@ -256,7 +256,10 @@ class Clip(Function):
         self.low, self.high = low, high
 
     def forward(self, x):
-        return _xp(x).clip(x, self.low, self.high)
+        xp = _xp(x)
+        if self.low is not None:
+            x = xp.maximum(x, self.low)
+        return x if self.high is None else xp.minimum(x, self.high)
 
     def backward(self, gy):
         x = self.inputs[0].data
@@ -627,7 +630,7 @@ class Cat(Function):
         return _xp(xs[0]).concatenate(xs, axis=self.axis)
 
     def backward(self, gy):
-        bounds = np.cumsum([x.data.shape[self.axis] for x in self.inputs])[:-1]
+        bounds = np.cumsum([x.data.shape[self.axis] for x in self.inputs])[:-1].tolist()
         return tuple(_xp(gy).split(gy, bounds, axis=self.axis))
 
 
@@ -653,7 +656,7 @@ class Split(Function):
         self.sizes, self.axis = sizes, axis
 
     def forward(self, x):
-        return tuple(_xp(x).split(x, np.cumsum(self.sizes)[:-1], axis=self.axis))
+        return tuple(_xp(x).split(x, np.cumsum(self.sizes)[:-1].tolist(), axis=self.axis))
 
     def backward(self, *gys):
         xp = _xp(next(g for g in gys if g is not None))
