@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from . import nn, optim
 from .backend import Device, cuda_available, default_device, get_device, manual_seed, set_default_device
 from .creation import (
     arange,
@@ -66,6 +67,7 @@ from .ops import (
     unsqueeze,
     where,
 )
+from .serialization import load, save
 from .tensor import (
     Function,
     Tensor,

@@ -14,6 +14,9 @@ class Device:
 
     __slots__ = ("name", "xp", "array_type", "_rng")
 
+    def __reduce__(self):  # copies and pickles of tensors refer to the same device
+        return get_device, (self.name,)
+
     def __init__(self, name, xp):
         self.name = name
         self.xp = xp
@@ -113,6 +116,20 @@ def get_device(device=None):
     if device in ("cuda", "cuda:0", "gpu"):
         return _load_cuda()
     raise ValueError(f"unknown device {device!r}: expected 'cpu' or 'cuda'")
+
+
+_DEVICE_NAMES = ("cpu", "cuda", "cuda:0", "gpu")
+
+
+def device_and_dtype(args, device=None, dtype=None):
+    """Sort the positional arguments of ``.to(...)``: devices ("cpu", "cuda" or a Device)
+    from dtypes (anything NumPy reads as one: np.float64, "float64", "double")."""
+    for a in args:
+        if isinstance(a, Device) or (isinstance(a, str) and a in _DEVICE_NAMES):
+            device = a
+        else:
+            dtype = a
+    return device, dtype
 
 
 def default_device():

@@ -7,12 +7,13 @@ so they need no backward of their own.
 """
 
 import builtins
+import itertools
 
 import numpy as np
 
 from . import backend
 from .backend import array_module as _xp
-from .tensor import Function, Tensor, sum_to
+from .tensor import Function, SumOfProducts, Tensor, sum_to
 
 _CONSTANTS = {}
 
@@ -386,8 +387,13 @@ class MatMul(Function):
     def backward(self, gy):
         xt, wt = self.inputs
         x, w = xt.data, wt.data
-        if x.ndim == 2 and w.ndim == 2:
-            return (gy @ w.T if xt.requires_grad else None), (x.T @ gy if wt.requires_grad else None)
+        if w.ndim == 2 and x.ndim >= 2:  # (..., K) @ (K, N): gw sums over every leading axis at once
+            gx = gy @ w.T if xt.requires_grad else None
+            if not wt.requires_grad:
+                return gx, None
+            if x.ndim > 2:
+                x, gy = x.reshape(-1, x.shape[-1]), gy.reshape(-1, gy.shape[-1])
+            return gx, SumOfProducts(x, gy)
         xp = _xp(gy)
         x2 = x if x.ndim > 1 else x[None, :]  # vectors as 1-row / 1-column matrices
         w2 = w if w.ndim > 1 else w[:, None]
@@ -456,8 +462,8 @@ class Max(Function):
         self.axes, self.keepdims = axes, keepdims
 
     def forward(self, x):
-        if x.size == 0:
-            raise ValueError("max of an empty tensor")
+        if any(x.shape[a] == 0 for a in self.axes):
+            raise ValueError(f"max over an empty axis of shape {tuple(x.shape)}")
         self.saved = out = x.max(axis=self.axes, keepdims=self.keepdims)
         return out
 
@@ -630,7 +636,7 @@ class Cat(Function):
         return _xp(xs[0]).concatenate(xs, axis=self.axis)
 
     def backward(self, gy):
-        bounds = np.cumsum([x.data.shape[self.axis] for x in self.inputs])[:-1].tolist()
+        bounds = list(itertools.accumulate(x.data.shape[self.axis] for x in self.inputs[:-1]))
         return tuple(_xp(gy).split(gy, bounds, axis=self.axis))
 
 
@@ -656,7 +662,7 @@ class Split(Function):
         self.sizes, self.axis = sizes, axis
 
     def forward(self, x):
-        return tuple(_xp(x).split(x, np.cumsum(self.sizes)[:-1].tolist(), axis=self.axis))
+        return tuple(_xp(x).split(x, list(itertools.accumulate(self.sizes[:-1])), axis=self.axis))
 
     def backward(self, *gys):
         xp = _xp(next(g for g in gys if g is not None))
@@ -685,6 +691,8 @@ class Unbind(Function):
     def backward(self, *gys):
         x = self.inputs[0].data
         xp = _xp(x)
+        if all(g is not None for g in gys):
+            return xp.stack(gys, axis=self.axis)
         gx = xp.zeros((x.shape[self.axis],) + tuple(n for i, n in enumerate(x.shape) if i != self.axis), dtype=x.dtype)
         for i, g in enumerate(gys):
             if g is not None:
@@ -895,11 +903,7 @@ def _tensor_methods():
 
 def _to(self, *args, dtype=None, device=None):
     """``x.to("cuda")``, ``x.to(np.float64)`` or ``x.to("cuda", np.float64)``; differentiable."""
-    for a in args:
-        if isinstance(a, (str, backend.Device)) and a not in ("float32", "float64", "float16"):
-            device = a
-        else:
-            dtype = a
+    device, dtype = backend.device_and_dtype(args, device, dtype)
     out = self if device is None else to_device(self, device)
     return out if dtype is None else cast(out, dtype)
 

@@ -138,6 +138,7 @@ class Function:
     grads = None  # the gradients reaching the outputs, while backward() runs
     retain = False  # keep the outputs' gradients in their .grad
     freed = False  # backward() went through this node and dropped what it saved
+    deferred = False  # a pending gradient is a SumOfProducts, to compute before use
     moves_to = None  # the outputs' device, for the one op whose outputs leave the inputs' device
 
     def __call__(self, *inputs):
@@ -235,19 +236,44 @@ def _graph_order(roots):
     return sorted(seen, key=_seq_of, reverse=True)
 
 
-def _accumulate(x, g):
-    """Add gradient ``g`` to tensor ``x``: into its maker's pending grads, or its ``.grad``."""
-    f = x._ctx
-    if f is None:
-        if x.grad is None:
-            x.grad = Tensor._wrap(x.device.xp.array(g, dtype=x.data.dtype), x.device)
-        else:
-            x.grad.data += g
-        return
-    if f.grads is None:
-        f.grads = [None] * len(f.outputs)
-    old = f.grads[x._oi]
-    f.grads[x._oi] = g if old is None else old + g
+class SumOfProducts:
+    """A gradient Σ_k a_kᵀ b_k kept as its factors until it is used, then computed as ONE
+    matrix product of the stacked factors, [a_1; a_2; ...]ᵀ [b_1; b_2; ...].
+
+    A weight used at every step of a sequence (h_{t-1} W) gets one term per step; summing
+    them as T small products and T additions costs far more than one large product.
+    """
+
+    __slots__ = ("lefts", "rights")
+    __array_ufunc__ = None  # ndarray + SumOfProducts defers to __radd__
+
+    def __init__(self, left, right):
+        self.lefts, self.rights = [left], [right]
+
+    def __add__(self, other):
+        if type(other) is SumOfProducts:
+            self.lefts += other.lefts  # both are fresh objects owned by the backward pass
+            self.rights += other.rights
+            return self
+        return self.value() + other
+
+    __radd__ = __add__
+
+    def value(self):
+        if len(self.lefts) == 1:
+            return self.lefts[0].T @ self.rights[0]
+        xp = backend.array_module(self.lefts[0])
+        return xp.concatenate(self.lefts).T @ xp.concatenate(self.rights)
+
+
+def _add_to_leaf(x, g):
+    """Accumulate gradient ``g`` into the leaf's ``.grad`` (a copy first, then in place)."""
+    if type(g) is SumOfProducts:
+        g = g.value()
+    if x.grad is None:
+        x.grad = Tensor._wrap(x.device.xp.array(g, dtype=x.data.dtype), x.device)
+    else:
+        x.grad.data += g
 
 
 def backward(tensors, grads=None, retain_graph=False):
@@ -279,11 +305,17 @@ def backward(tensors, grads=None, retain_graph=False):
                 )
             if g.dtype != t.data.dtype:
                 g = g.astype(t.data.dtype)
-        if t._ctx is not None:
-            roots.append(t._ctx)
-            if t._ctx.freed:
-                _raise_freed(t._ctx)
-        _accumulate(t, g)
+        f = t._ctx
+        if f is None:
+            _add_to_leaf(t, g)
+            continue
+        if f.freed:
+            _raise_freed(f)
+        roots.append(f)
+        if f.grads is None:
+            f.grads = [None] * len(f.outputs)
+        old = f.grads[t._oi]
+        f.grads[t._oi] = g if old is None else old + g
     keep_all, anomaly = _mode.keep_grads, _mode.anomaly
     for f in _graph_order(roots):
         gys = f.grads
@@ -292,6 +324,8 @@ def backward(tensors, grads=None, retain_graph=False):
         if f.freed:
             _raise_freed(f)
         f.grads = None
+        if f.deferred:
+            gys = [g.value() if type(g) is SumOfProducts else g for g in gys]
         if keep_all or f.retain:
             _keep_output_grads(f, gys)
         gxs = f.backward(gys[0]) if len(gys) == 1 else f.backward(*gys)
@@ -307,13 +341,15 @@ def backward(tensors, grads=None, retain_graph=False):
                 continue
             maker = x._ctx
             if maker is None:
-                _accumulate(x, gx)
+                _add_to_leaf(x, gx)
                 continue
             pending = maker.grads
             if pending is None:
                 pending = maker.grads = [None] * len(maker.outputs)
             old = pending[x._oi]
             pending[x._oi] = gx if old is None else old + gx
+            if type(gx) is SumOfProducts:
+                maker.deferred = True
 
 
 def _keep_output_grads(f, gys):

@@ -1,0 +1,16 @@
+"""Neural-network building blocks with ``torch.nn``'s names, shapes and parameter layouts."""
+
+from . import functional, init, utils
+from .cells import (
+    GREFF_VARIANTS,
+    CIFGLSTMCell,
+    GreffLSTMCell,
+    GRUCell,
+    LSTMCell,
+    PeepholeLSTMCell,
+    RecurrentCell,
+    RNNCell,
+)
+from .layers import Dropout, Embedding, Linear, ReLU, Sigmoid, Tanh
+from .module import Module, Parameter, Sequential
+from .rnn import CIFGLSTM, GRU, LSTM, RNN, GreffLSTM, PeepholeLSTM, RecurrentLayer

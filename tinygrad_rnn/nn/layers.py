@@ -1,0 +1,97 @@
+"""Linear, Embedding, Dropout and the activation modules."""
+
+import math
+
+import numpy as np
+
+from .. import creation
+from ..tensor import Tensor
+from . import functional as F
+from . import init
+from .module import Module, Parameter
+
+
+def _parameter(*shape, dtype=np.float32, device=None):
+    return Parameter(creation.zeros(*shape, dtype=dtype, device=device))
+
+
+class Linear(Module):
+    """y = x Wᵀ + b, with W of shape (out_features, in_features), initialised U(-1/√in, 1/√in)."""
+
+    def __init__(self, in_features, out_features, bias=True, dtype=np.float32, device=None):
+        super().__init__()
+        self.in_features, self.out_features = in_features, out_features
+        bound = 1 / math.sqrt(in_features) if in_features else 0
+        self.weight = init.uniform_(_parameter(out_features, in_features, dtype=dtype, device=device), -bound, bound)
+        self.register_parameter(
+            "bias", init.uniform_(_parameter(out_features, dtype=dtype, device=device), -bound, bound) if bias else None
+        )
+
+    def forward(self, x):
+        shape, dtype = tuple(getattr(x, "shape", ())), getattr(x, "dtype", None)
+        if not shape or shape[-1] != self.in_features:
+            raise ValueError(f"Linear: expected input of shape (..., {self.in_features}), got {shape}")
+        if dtype != self.weight.dtype:
+            raise TypeError(
+                f"Linear: input dtype {dtype} differs from the weight's {self.weight.dtype}; "
+                "convert the input (x.float(), x.double()) or the module (.float(), .double())"
+            )
+        y = x @ self.weight.T
+        return y if self.bias is None else y + self.bias
+
+    def extra_repr(self):
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+
+
+class Embedding(Module):
+    """Rows of a (num_embeddings, embedding_dim) table, picked by integer indices; initialised N(0, 1)."""
+
+    def __init__(self, num_embeddings, embedding_dim, dtype=np.float32, device=None):
+        super().__init__()
+        self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
+        self.weight = init.normal_(_parameter(num_embeddings, embedding_dim, dtype=dtype, device=device))
+
+    def forward(self, indices):
+        """out[..., :] = weight[indices[...], :]; a row picked k times gets k gradients added up."""
+        idx = indices.numpy() if isinstance(indices, Tensor) else np.asarray(indices)
+        if idx.dtype.kind not in "iu":
+            raise TypeError(f"Embedding: indices must be integers, got dtype {idx.dtype} (shape {idx.shape})")
+        bad = idx[(idx < 0) | (idx >= self.num_embeddings)]
+        if bad.size:
+            n, first = self.num_embeddings, int(bad.flat[0])
+            raise IndexError(f"Embedding: index {first} is outside [0, {n}) (indices of shape {idx.shape})")
+        return self.weight[indices if isinstance(indices, Tensor) else idx]
+
+    def extra_repr(self):
+        return f"{self.num_embeddings}, {self.embedding_dim}"
+
+
+class Dropout(Module):
+    """Inverted dropout while training; the identity in eval mode."""
+
+    def __init__(self, p=0.5):
+        super().__init__()
+        if not 0 <= p < 1:
+            raise ValueError(f"Dropout: p must be in [0, 1), got {p}")
+        self.p = p
+
+    def forward(self, x):
+        return F.dropout(x, self.p, self.training)
+
+    def extra_repr(self):
+        return f"p={self.p}"
+
+
+class Tanh(Module):
+    def forward(self, x):
+        return x.tanh()
+
+
+class Sigmoid(Module):
+    def forward(self, x):
+        return x.sigmoid()
+
+
+class ReLU(Module):
+    def forward(self, x):
+        return x.relu()
