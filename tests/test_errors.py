@@ -14,6 +14,13 @@ def test_matmul_names_the_shapes():
         tg.ones(2, 2, 3) @ tg.ones(3, 3, 4)
 
 
+def test_addmm_names_the_shapes():
+    with pytest.raises(ValueError, match=r"^addmm: shapes \(2, 3\) and \(4, 2\) are not aligned"):
+        tg.addmm(tg.ones(2), tg.ones(2, 3), tg.ones(4, 2))
+    with pytest.raises(ValueError, match=r"^addmm: cannot apply to shapes \(3, 2, 4\) and \(2, 3\) and \(3, 4\)"):
+        tg.addmm(tg.ones(3, 2, 4), tg.ones(2, 3), tg.ones(3, 4))
+
+
 def test_broadcast_mismatch_names_op_and_shapes():
     with pytest.raises(ValueError, match=r"^add: cannot apply to shapes \(2, 3\) and \(4,\)"):
         tg.ones(2, 3) + tg.ones(4)

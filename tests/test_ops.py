@@ -72,6 +72,9 @@ CASES = [
     Case("matmul_batched", lambda a, b: a @ b, np.matmul, [(2, 1, 2, 3), (3, 3, 2)]),
     Case("matmul_vector", lambda a, b: a @ b, np.matmul, [(3,), (3, 2)]),
     Case("matmul_matrix_vector", lambda a, b: a @ b, np.matmul, [(2, 2, 3), (3,)]),
+    Case("addmm_bias", lambda c, a, b: tg.addmm(c, a, b), lambda c, a, b: c + a @ b, [(4,), (2, 3), (3, 4)]),
+    Case("addmm_full", lambda c, a, b: tg.addmm(c, a, b), lambda c, a, b: c + a @ b, [(2, 4), (2, 3), (3, 4)]),
+    Case("addmm_batched", lambda c, a, b: tg.addmm(c, a, b), lambda c, a, b: c + a @ b, [(1, 4), (2, 2, 3), (3, 4)]),
     Case("sum_all", lambda a: a.sum(), np.sum, [(2, 3)]),
     Case("sum_axis", lambda a: a.sum(1), lambda a: a.sum(1), [(2, 3, 4)]),
     Case(

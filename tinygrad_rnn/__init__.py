@@ -3,6 +3,18 @@
 import numpy as np
 
 from . import nn, optim
+from .autograd import (
+    Function,
+    Tensor,
+    backward,
+    current_scope,
+    detect_anomaly,
+    enable_grad,
+    is_grad_enabled,
+    keep_grads,
+    no_grad,
+    scope,
+)
 from .backend import Device, cuda_available, default_device, get_device, manual_seed, set_default_device
 from .creation import (
     arange,
@@ -24,6 +36,7 @@ from .ops import (
 )
 from .ops import (
     add,
+    addmm,
     as_tensor,
     cast,
     cat,
@@ -68,18 +81,6 @@ from .ops import (
     where,
 )
 from .serialization import load, save
-from .tensor import (
-    Function,
-    Tensor,
-    backward,
-    current_scope,
-    detect_anomaly,
-    enable_grad,
-    is_grad_enabled,
-    keep_grads,
-    no_grad,
-    scope,
-)
 
 float32 = np.float32
 float64 = np.float64

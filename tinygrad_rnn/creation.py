@@ -3,7 +3,7 @@
 import numpy as np
 
 from . import backend
-from .tensor import Tensor
+from .autograd import Tensor
 
 
 def _shape(shape):

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .tensor import Tensor, backward, no_grad
+from .autograd import Tensor, backward, no_grad
 
 
 class GradcheckError(RuntimeError):

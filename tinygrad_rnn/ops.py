@@ -7,13 +7,12 @@ so they need no backward of their own.
 """
 
 import builtins
-import itertools
 
 import numpy as np
 
 from . import backend
+from .autograd import Function, SumOfProducts, Tensor, describe_shapes, sum_to
 from .backend import array_module as _xp
-from .tensor import Function, SumOfProducts, Tensor, sum_to
 
 _CONSTANTS = {}
 
@@ -376,42 +375,71 @@ class MatMul(Function):
         return x @ w
 
     def explain(self, arrays, error):
-        x, w = arrays
+        x, w = arrays[-2:]
         if x.ndim == 0 or w.ndim == 0:
             return f"shapes {tuple(x.shape)} and {tuple(w.shape)}: both operands need at least 1 dimension"
         k_w = w.shape[0] if w.ndim == 1 else w.shape[-2]
         if x.shape[-1] != k_w:
             return f"shapes {tuple(x.shape)} and {tuple(w.shape)} are not aligned ({x.shape[-1]} != {k_w})"
-        return f"shapes {tuple(x.shape)} and {tuple(w.shape)}: batch dimensions do not broadcast ({error})"
+        if len(arrays) == 2:
+            return f"shapes {tuple(x.shape)} and {tuple(w.shape)}: batch dimensions do not broadcast ({error})"
+        return f"cannot apply to {describe_shapes(arrays)}: {error}"
 
     def backward(self, gy):
-        xt, wt = self.inputs
-        x, w = xt.data, wt.data
-        if w.ndim == 2 and x.ndim >= 2:  # (..., K) @ (K, N): gw sums over every leading axis at once
-            gx = gy @ w.T if xt.requires_grad else None
-            if not wt.requires_grad:
-                return gx, None
-            if x.ndim > 2:
-                x, gy = x.reshape(-1, x.shape[-1]), gy.reshape(-1, gy.shape[-1])
-            return gx, SumOfProducts(x, gy)
-        xp = _xp(gy)
-        x2 = x if x.ndim > 1 else x[None, :]  # vectors as 1-row / 1-column matrices
-        w2 = w if w.ndim > 1 else w[:, None]
-        if x.ndim == 1:
-            gy = xp.expand_dims(gy, -2)
-        if w.ndim == 1:
-            gy = xp.expand_dims(gy, -1)
-        gx = gw = None
-        if xt.requires_grad:
-            gx = sum_to(gy @ xp.swapaxes(w2, -1, -2), x2.shape).reshape(x.shape)
-        if wt.requires_grad:
-            gw = sum_to(xp.swapaxes(x2, -1, -2) @ gy, w2.shape).reshape(w.shape)
-        return gx, gw
+        return _matmul_grads(*self.inputs, gy)
+
+
+class AddMM(MatMul):
+    """out = c + x @ w in one node, c added in place to the product (``torch.addmm``): a
+    bias, or the input's share of a cell's gates, costs no extra array.  gc = gy summed to c."""
+
+    op = "addmm"
+
+    def forward(self, c, x, w):
+        out = x @ w
+        out += c
+        return out
+
+    def backward(self, gy):
+        c, x, w = self.inputs
+        return (sum_to(gy, c.data.shape) if c.requires_grad else None, *_matmul_grads(x, w, gy))
+
+
+def _matmul_grads(xt, wt, gy):
+    """(gx, gw) for out = x @ w; a 2-D w's gradient is a SumOfProducts over all leading axes."""
+    x, w = xt.data, wt.data
+    if w.ndim == 2 and x.ndim >= 2:
+        gx = gy @ w.T if xt.requires_grad else None
+        if not wt.requires_grad:
+            return gx, None
+        if x.ndim > 2:
+            x, gy = x.reshape(-1, x.shape[-1]), gy.reshape(-1, gy.shape[-1])
+        return gx, SumOfProducts(x, gy)
+    xp = _xp(gy)
+    x2 = x if x.ndim > 1 else x[None, :]  # vectors as 1-row / 1-column matrices
+    w2 = w if w.ndim > 1 else w[:, None]
+    if x.ndim == 1:
+        gy = xp.expand_dims(gy, -2)
+    if w.ndim == 1:
+        gy = xp.expand_dims(gy, -1)
+    gx = gw = None
+    if xt.requires_grad:
+        gx = sum_to(gy @ xp.swapaxes(w2, -1, -2), x2.shape).reshape(x.shape)
+    if wt.requires_grad:
+        gw = sum_to(xp.swapaxes(x2, -1, -2) @ gy, w2.shape).reshape(w.shape)
+    return gx, gw
 
 
 def matmul(x, w):
     x, w = _operands("matmul", x, w)
     return MatMul()(x, w)
+
+
+def addmm(c, x, w):
+    """c + x @ w as one node (c broadcasts to the product's shape, which it may not enlarge)."""
+    x, w = _operands("addmm", x, w)
+    c, _ = _operands("addmm", c, x)
+    return AddMM()(c, x, w)
 
 
 # -- reductions -------------------------------------------------------------------
@@ -626,6 +654,17 @@ def index(x, key):
 # -- joining and splitting --------------------------------------------------------
 
 
+def _pieces(array, sizes, axis):
+    """Views of consecutive pieces of ``array`` along ``axis`` (``numpy.split`` is slower)."""
+    index = [slice(None)] * array.ndim
+    pieces, start = [], 0
+    for n in sizes:
+        index[axis] = slice(start, start + n)
+        pieces.append(array[tuple(index)])
+        start += n
+    return tuple(pieces)
+
+
 class Cat(Function):
     op = "cat"
 
@@ -636,8 +675,7 @@ class Cat(Function):
         return _xp(xs[0]).concatenate(xs, axis=self.axis)
 
     def backward(self, gy):
-        bounds = list(itertools.accumulate(x.data.shape[self.axis] for x in self.inputs[:-1]))
-        return tuple(_xp(gy).split(gy, bounds, axis=self.axis))
+        return _pieces(gy, [x.data.shape[self.axis] for x in self.inputs], self.axis)
 
 
 class Stack(Function):
@@ -662,7 +700,7 @@ class Split(Function):
         self.sizes, self.axis = sizes, axis
 
     def forward(self, x):
-        return tuple(_xp(x).split(x, list(itertools.accumulate(self.sizes[:-1])), axis=self.axis))
+        return _pieces(x, self.sizes, self.axis)
 
     def backward(self, *gys):
         xp = _xp(next(g for g in gys if g is not None))

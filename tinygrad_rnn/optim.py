@@ -20,7 +20,7 @@ closed form of ``torch.optim.lr_scheduler``, as a function of the epoch count.
 import math
 import numbers
 
-from .tensor import Tensor, enable_grad, no_grad
+from .autograd import Tensor, enable_grad, no_grad
 
 
 class Optimizer:

@@ -16,7 +16,7 @@ from collections import OrderedDict
 
 import numpy as np
 
-from .tensor import Tensor
+from .autograd import Tensor
 
 
 def _host_array(key, value):

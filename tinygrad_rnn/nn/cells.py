@@ -9,6 +9,7 @@ Each cell splits its work in two, so that a sequence layer can hoist the first h
 the time loop: ``project(x)`` is the input's share of every gate, x Wᵢₕᵀ + b (one matmul
 for all steps), and ``step(xw, state, w_hh_t)`` is the rest of one step, given the
 transposed recurrent weight. ``forward(input, hx)`` does both, as ``torch.nn.*Cell``.
+``addmm(xw, h, w)`` is ``xw + h @ w`` as one node (the sum is written into the product).
 """
 
 import math
@@ -60,8 +61,9 @@ class RecurrentCell(Module):
 
     def project(self, x):
         """The input's share of the gates: x Wᵢₕᵀ + (bᵢₕ + bₕₕ)."""
-        xw = x @ self.weight_ih.T
-        return xw if not self.bias else xw + (self.bias_ih + self.bias_hh)
+        if not self.bias:
+            return x @ self.weight_ih.T
+        return ops.addmm(self.bias_ih + self.bias_hh, x, self.weight_ih.T)
 
     def step(self, xw, state, w_hh_t):
         raise NotImplementedError
@@ -122,7 +124,7 @@ class RNNCell(RecurrentCell):
         self.nonlinearity = nonlinearity
 
     def step(self, xw, h, w_hh_t):
-        pre = xw + h @ w_hh_t
+        pre = ops.addmm(xw, h, w_hh_t)
         return (pre.tanh() if self.nonlinearity == "tanh" else pre.relu()).named("h")
 
 
@@ -150,7 +152,7 @@ class LSTMCell(RecurrentCell):
 
     def step(self, xw, state, w_hh_t):
         h, c = state
-        i, f, g, o = (xw + h @ w_hh_t).chunk(4, 1)
+        i, f, g, o = ops.addmm(xw, h, w_hh_t).chunk(4, 1)
         i, f, g, o = i.sigmoid().named("i"), f.sigmoid().named("f"), g.tanh().named("g"), o.sigmoid().named("o")
         c = (f * c + i * g).named("c")
         h = (o * c.tanh()).named("h")
@@ -174,7 +176,7 @@ class PeepholeLSTMCell(LSTMCell):
 
     def step(self, xw, state, w_hh_t):
         h, c_prev = state
-        i, f, g, o = (xw + h @ w_hh_t).chunk(4, 1)
+        i, f, g, o = ops.addmm(xw, h, w_hh_t).chunk(4, 1)
         i = (i + self.weight_ci * c_prev).sigmoid().named("i")
         f = (f + self.weight_cf * c_prev).sigmoid().named("f")
         g = g.tanh().named("g")
@@ -200,7 +202,7 @@ class CIFGLSTMCell(LSTMCell):
 
     def step(self, xw, state, w_hh_t):
         h, c = state
-        f, g, o = (xw + h @ w_hh_t).chunk(3, 1)
+        f, g, o = ops.addmm(xw, h, w_hh_t).chunk(3, 1)
         f, g, o = f.sigmoid().named("f"), g.tanh().named("g"), o.sigmoid().named("o")
         c = (f * c + (1 - f) * g).named("c")
         h = (o * c.tanh()).named("h")
@@ -225,13 +227,10 @@ class GRUCell(RecurrentCell):
 
     def project(self, x):
         """x Wᵢₕᵀ + bᵢₕ: b_hh stays in the step, since r multiplies b_hn."""
-        xw = x @ self.weight_ih.T
-        return xw if not self.bias else xw + self.bias_ih
+        return x @ self.weight_ih.T if not self.bias else ops.addmm(self.bias_ih, x, self.weight_ih.T)
 
     def step(self, xw, h, w_hh_t):
-        hw = h @ w_hh_t
-        if self.bias:
-            hw = hw + self.bias_hh
+        hw = h @ w_hh_t if not self.bias else ops.addmm(self.bias_hh, h, w_hh_t)
         x_r, x_z, x_n = xw.chunk(3, 1)
         h_r, h_z, h_n = hw.chunk(3, 1)
         r = (x_r + h_r).sigmoid().named("r")
@@ -283,7 +282,7 @@ class GreffLSTMCell(PeepholeLSTMCell):
 
     def step(self, xw, state, w_hh_t):
         h, c_prev = state[0], state[1]
-        pre = dict(zip(self.gate_names, (xw + h @ w_hh_t).chunk(len(self.gate_names), 1)))
+        pre = dict(zip(self.gate_names, ops.addmm(xw, h, w_hh_t).chunk(len(self.gate_names), 1)))
         if self.variant == "FGR":
             for k, recurrent in zip("ifo", (state[2] @ self.weight_gg.T).chunk(3, 1)):
                 pre[k] = pre[k] + recurrent

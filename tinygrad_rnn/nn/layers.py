@@ -4,8 +4,8 @@ import math
 
 import numpy as np
 
-from .. import creation
-from ..tensor import Tensor
+from .. import creation, ops
+from ..autograd import Tensor
 from . import functional as F
 from . import init
 from .module import Module, Parameter
@@ -36,8 +36,7 @@ class Linear(Module):
                 f"Linear: input dtype {dtype} differs from the weight's {self.weight.dtype}; "
                 "convert the input (x.float(), x.double()) or the module (.float(), .double())"
             )
-        y = x @ self.weight.T
-        return y if self.bias is None else y + self.bias
+        return x @ self.weight.T if self.bias is None else ops.addmm(self.bias, x, self.weight.T)
 
     def extra_repr(self):
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"

@@ -5,7 +5,7 @@ from collections import OrderedDict, namedtuple
 import numpy as np
 
 from .. import backend
-from ..tensor import Tensor
+from ..autograd import Tensor
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 

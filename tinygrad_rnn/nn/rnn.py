@@ -9,7 +9,7 @@ step then adds one recurrent matmul (``cell.step``). The graph is stamped with s
 import numpy as np
 
 from .. import ops
-from ..tensor import Tensor, scope
+from ..autograd import Tensor, scope
 from . import functional as F
 from .cells import CIFGLSTMCell, GreffLSTMCell, GRUCell, LSTMCell, PeepholeLSTMCell, RNNCell
 from .module import Module

@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 
-from ..tensor import Tensor
+from ..autograd import Tensor
 
 
 def _with_grads(parameters):

@@ -98,7 +98,7 @@ def keep_grads():
         _mode.keep_grads = old
 
 
-def _describe(arrays):
+def describe_shapes(arrays):
     if len(arrays) == 1:
         return f"shape {tuple(arrays[0].shape)}, dtype {arrays[0].dtype}"
     shapes = " and ".join(str(tuple(a.shape)) for a in arrays)
@@ -186,7 +186,7 @@ class Function:
 
     def explain(self, arrays, error):
         """The message for an input the forward pass rejected (shapes first, then why)."""
-        return f"cannot apply to {_describe(arrays)}: {error}"
+        return f"cannot apply to {describe_shapes(arrays)}: {error}"
 
     def forward(self, *arrays):
         raise NotImplementedError
@@ -237,33 +237,45 @@ def _graph_order(roots):
 
 
 class SumOfProducts:
-    """A gradient Σ_k a_kᵀ b_k kept as its factors until it is used, then computed as ONE
-    matrix product of the stacked factors, [a_1; a_2; ...]ᵀ [b_1; b_2; ...].
+    """A gradient Σ_k a_kᵀ b_k kept as its factors, and computed as ONE matrix product of
+    the stacked factors, [a_1; a_2; ...]ᵀ [b_1; b_2; ...], once BATCH terms have arrived
+    (bounding the memory the factors hold) or when the gradient is used.
 
     A weight used at every step of a sequence (h_{t-1} W) gets one term per step; summing
-    them as T small products and T additions costs far more than one large product.
+    them as T small products and T additions costs far more than a few large products.
     """
 
-    __slots__ = ("lefts", "rights")
+    BATCH = 32
+    __slots__ = ("lefts", "rights", "total")
     __array_ufunc__ = None  # ndarray + SumOfProducts defers to __radd__
 
     def __init__(self, left, right):
-        self.lefts, self.rights = [left], [right]
+        self.lefts, self.rights, self.total = [left], [right], None
 
     def __add__(self, other):
-        if type(other) is SumOfProducts:
-            self.lefts += other.lefts  # both are fresh objects owned by the backward pass
-            self.rights += other.rights
-            return self
-        return self.value() + other
+        if type(other) is not SumOfProducts:
+            return self.value() + other
+        # both are fresh objects owned by the backward pass: merge in place
+        if other.total is not None:
+            self.total = other.total if self.total is None else self.total + other.total
+        self.lefts += other.lefts
+        self.rights += other.rights
+        if len(self.lefts) >= self.BATCH:
+            self.total = self.value()
+            self.lefts, self.rights = [], []
+        return self
 
     __radd__ = __add__
 
     def value(self):
+        if not self.lefts:
+            return self.total
         if len(self.lefts) == 1:
-            return self.lefts[0].T @ self.rights[0]
-        xp = backend.array_module(self.lefts[0])
-        return xp.concatenate(self.lefts).T @ xp.concatenate(self.rights)
+            product = self.lefts[0].T @ self.rights[0]
+        else:
+            xp = backend.array_module(self.lefts[0])
+            product = xp.concatenate(self.lefts).T @ xp.concatenate(self.rights)
+        return product if self.total is None else product + self.total
 
 
 def _add_to_leaf(x, g):
