@@ -145,17 +145,15 @@ class Function:
         x = inputs[0]
         device = x.device
         requires = x.requires_grad
-        if len(inputs) == 1:
-            arrays = (x.data,)
-        else:
-            for other in inputs:
-                if other.device is not device:
-                    raise RuntimeError(
-                        f"{self.op}: inputs are on different devices, '{device}' and '{other.device}'; "
-                        "move them to one device with .to(...)"
-                    )
-                requires = requires or other.requires_grad
-            arrays = [t.data for t in inputs]
+        arrays = [x.data]
+        for other in inputs[1:]:
+            if other.device is not device:
+                raise RuntimeError(
+                    f"{self.op}: inputs are on different devices, '{device}' and '{other.device}'; "
+                    "move them to one device with .to(...)"
+                )
+            requires = requires or other.requires_grad
+            arrays.append(other.data)
         try:
             ys = self.forward(*arrays)
         except (ValueError, TypeError, IndexError) as e:
