@@ -83,10 +83,14 @@ OPS = {
 }
 
 
-def chain(op, x, w, grad):
+def chain(op, x, w, grad, length=CHAIN):
+    """Apply ``op`` ``length`` times, then backward; the leaves' grads start from None each
+    time in both frameworks (PyTorch refuses to accumulate into a grad that aliases ``grad``)."""
+
     def run():
+        x.grad = w.grad = None
         y = x
-        for _ in range(CHAIN):
+        for _ in range(length):
             y = op(y, w)
         y.backward(grad)
 
@@ -114,13 +118,13 @@ def measure(shape, repeats, number):
         g = tg.Tensor(g1)
         fns = {
             "ours": chain(ours, x, w, g),
-            "ours1": lambda: ours(x, w).backward(g),
+            "ours1": chain(ours, x, w, g, 1),
             "numpy": lambda: raw(x1, w1, g1),
         }
         if torch is not None:
             tx, tw, tgrad = (torch.tensor(a, requires_grad=r) for a, r in ((x1, True), (w1, True), (g1, False)))
             fns["torch"] = chain(theirs, tx, tw, tgrad)
-            fns["torch1"] = lambda: theirs(tx, tw).backward(tgrad)
+            fns["torch1"] = chain(theirs, tx, tw, tgrad, 1)
         row = interleaved_min(fns, repeats, number)
         row["ours"] /= CHAIN
         row["torch"] = row.get("torch", float("nan")) / CHAIN
