@@ -69,8 +69,13 @@ class RecurrentCell(Module):
         raise NotImplementedError
 
     def zero_state(self, batch):
-        zero = creation.zeros(batch, self.hidden_size, dtype=self.weight_ih.dtype, device=self.weight_ih.device)
-        return zero if self.state_size == 1 else (zero,) * self.state_size
+        """Zeros for each part of the state, named "h" and "c" as the states the steps make."""
+
+        def zeros(name):
+            like = self.weight_ih
+            return creation.zeros(batch, self.hidden_size, dtype=like.dtype, device=like.device).named(name)
+
+        return zeros("h") if self.state_size == 1 else (zeros("h"), zeros("c"))
 
     def forward(self, input, hx=None):
         """One step: ``input`` (B, I) or (I,), ``hx`` the state (None: zeros) -> the new state."""
@@ -303,7 +308,7 @@ class GreffLSTMCell(PeepholeLSTMCell):
         return h, c
 
     def zero_state(self, batch):
-        h, c = super().zero_state(batch)[:2]
+        h, c = super().zero_state(batch)
         if self.variant != "FGR":
             return h, c
         return h, c, creation.zeros(batch, 3 * self.hidden_size, dtype=h.dtype, device=h.device)

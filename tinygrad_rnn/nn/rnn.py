@@ -133,11 +133,11 @@ class RecurrentLayer(Module):
             raise ValueError(f"{type(self).__name__}: hx must be (h_0, c_0)")
         want = (count, batch, self.hidden_size)
         unpacked = []
-        for p in parts:
+        for p, name in zip(parts, ("h", "c")):
             p = p.unsqueeze(1) if unbatched else p
             if p.shape != want:
                 raise ValueError(f"{type(self).__name__}: initial state of shape {tuple(p.shape)}, expected {want}")
-            unpacked.append(p.unbind(0))
+            unpacked.append([s.named(name) for s in p.unbind(0)])  # fresh tensors: naming them is safe
         states = []
         for k in range(count):
             own = tuple(u[k] for u in unpacked)

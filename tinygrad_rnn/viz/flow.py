@@ -1,0 +1,136 @@
+"""Measuring gradient flow through time: per-step gradient norms and their decay rate.
+
+For a loss at the last step only, ‖∂L/∂h_t‖ at lag k = T-1-t says how much of the loss's
+gradient reaches k steps back. A plain RNN multiplies it by W_hhᵀ diag(tanh') per step and
+it decays geometrically; the LSTM's cell state passes it on scaled by f_t only.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..autograd import Tensor, keep_grads
+from .graph import STEP, GraphIndex
+
+
+@dataclass
+class GradientFlow:
+    """Per-time-step gradient norms (batch means), indexed by time step t = 0 .. T-1.
+
+    ``x``, ``h``, ``c``: ‖∂L/∂x_t‖, ‖∂L/∂h_t‖, ‖∂L/∂c_t‖ (``c`` is None for cells without a
+    cell state). ``rates``: for each, the factor by which the norm changes per step back
+    in time, fitted as 10^slope of log10(norm) against lag (below 1: the gradient fades).
+    """
+
+    x: np.ndarray
+    h: np.ndarray
+    c: np.ndarray = None
+    rates: dict = field(default_factory=dict)
+
+    @property
+    def steps(self):
+        return len(self.h)
+
+    @property
+    def lags(self):
+        """Steps between t and the last step, where the loss is: T-1, ..., 0."""
+        return np.arange(self.steps)[::-1]
+
+
+def decay_rate(norms, lags=None):
+    """The factor per step of a geometric fit of ``norms`` against ``lags`` (zeros skipped)."""
+    norms = np.asarray(norms, dtype=np.float64)
+    lags = np.arange(len(norms))[::-1] if lags is None else np.asarray(lags)
+    keep = np.isfinite(norms) & (norms > 0)
+    if keep.sum() < 2:
+        return float("nan")
+    slope = np.polyfit(lags[keep], np.log10(norms[keep]), 1)[0]
+    return float(10.0**slope)
+
+
+def _batch_norms(grad, batch_axis=0):
+    g = np.moveaxis(np.asarray(grad, dtype=np.float64), batch_axis, 0)
+    return np.linalg.norm(g.reshape(g.shape[0], -1), axis=1).mean()
+
+
+def gradient_norms(model, x, loss=None, layer=None):
+    """Run ``model`` on ``x`` (T, B, I), backpropagate ``loss(output)`` and measure, per time
+    step, the batch-mean norms of ∂L/∂x_t, ∂L/∂h_t and ∂L/∂c_t.
+
+    ``model`` is a sequence layer of ``tinygrad_rnn.nn`` (or any callable whose first result
+    is the output and whose graph has states named "h" and "c" under ``t{k}`` scopes).
+    ``loss`` defaults to the sum of the last step's output, so the norm at lag k measures
+    what reaches k steps back. ``layer`` picks the layer whose h and c are read (default:
+    the top one); its forward direction is read.
+    """
+    data = x.data if isinstance(x, Tensor) else np.asarray(x)
+    if data.ndim != 3:
+        raise ValueError(f"gradient_norms: expected x of shape (T, B, I), got {tuple(data.shape)}")
+    device = x.device if isinstance(x, Tensor) else None
+    x = Tensor(data.copy(), requires_grad=True, device=device)
+    with keep_grads():
+        result = model(x)
+        out = result[0] if isinstance(result, tuple) else result
+        value = out[-1].sum() if loss is None else loss(out)
+        value.backward()
+    steps = data.shape[0]
+    states = _states_by_step(GraphIndex([value]), layer)
+    norms = {"x": np.array([_batch_norms(x.grad.numpy()[t]) for t in range(steps)])}
+    for name in ("h", "c"):
+        found = states.get(name, {})
+        if found:
+            norms[name] = np.array([_batch_norms(found[t]) if t in found else 0.0 for t in range(steps)])
+    if "h" not in norms:
+        raise ValueError("gradient_norms: no tensors named 'h' under time-step scopes in the model's graph")
+    flow = GradientFlow(x=norms["x"], h=norms["h"], c=norms.get("c"))
+    flow.rates = {k: decay_rate(v) for k, v in norms.items()}
+    return flow
+
+
+def _states_by_step(index, layer):
+    """{name: {t: gradient array}} for the states named h and c of one layer's forward pass."""
+    found = {}
+    layers = set()
+    for t in index.tensors.values():
+        if t.name in ("h", "c") and t.creator is not None and t.grad is not None:
+            scope = t.creator.scope
+            step = index.step_of(scope)
+            if step is None or "reverse" in scope:
+                continue
+            layer_name = next((s for s in scope if s.startswith("layer")), "")
+            layers.add(layer_name)
+            found.setdefault(layer_name, {}).setdefault(t.name, {})[int(STEP.match(step[-1]).group(1))] = t.grad.numpy()
+    if not found:
+        return {}
+    chosen = f"layer{layer}" if layer is not None else max(layers, key=lambda s: int(s[5:] or 0))
+    return found.get(chosen, {})
+
+
+def plot_gradient_flow(flows, path=None, which="h", title=None):
+    """Curves of ‖∂L/∂{which}_t‖ against lag for several models on one log-scale figure, the
+    fitted factor per step in the legend. ``flows``: {label: GradientFlow}. Returns the figure
+    (and saves it to ``path`` when given)."""
+    import matplotlib
+
+    if path is not None:
+        matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7.5, 4.5))
+    for label, flow in flows.items():
+        norms = getattr(flow, which)
+        if norms is None:
+            continue
+        rate = flow.rates.get(which, float("nan"))
+        ax.semilogy(flow.lags, np.where(norms > 0, norms, np.nan), label=f"{label}: ×{rate:.3f} per step", lw=2)
+        if which == "h" and flow.c is not None:
+            ax.semilogy(flow.lags, np.where(flow.c > 0, flow.c, np.nan), ls=":", lw=1.5, color=ax.lines[-1].get_color())
+    ax.set_xlabel("lag: steps between t and the loss at the last step")
+    ax.set_ylabel(f"‖∂L/∂{which}_t‖ (batch mean)")
+    ax.set_title(title or "How far back the gradient reaches (dotted: ‖∂L/∂c_t‖)")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=9)
+    fig.tight_layout()
+    if path is not None:
+        fig.savefig(path, dpi=120)
+    return fig
