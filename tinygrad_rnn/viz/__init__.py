@@ -2,4 +2,4 @@
 
 from .flow import GradientFlow, decay_rate, gradient_norms, plot_gradient_flow
 from .graph import HIGHLIGHTS, Drawing, GraphIndex, draw_graph, draw_panels
-from .render import render, render_bytes, renderers
+from .renderer import render, render_bytes, renderers

@@ -67,7 +67,9 @@ def gradient_norms(model, x, loss=None, layer=None):
     if data.ndim != 3:
         raise ValueError(f"gradient_norms: expected x of shape (T, B, I), got {tuple(data.shape)}")
     device = x.device if isinstance(x, Tensor) else None
-    x = Tensor(data.copy(), requires_grad=True, device=device)
+    params = list(model.parameters()) if hasattr(model, "parameters") else []
+    dtype = params[0].dtype if params and not isinstance(x, Tensor) else None  # NumPy input takes the model's
+    x = Tensor(data.copy(), requires_grad=True, dtype=dtype, device=device)
     with keep_grads():
         result = model(x)
         out = result[0] if isinstance(result, tuple) else result

@@ -146,60 +146,59 @@ class Drawing(graphviz.Digraph):
     (the system ``dot``, else the bundled graphviz-pure), so it shows after a plain pip install."""
 
     def _repr_mimebundle_(self, include=None, exclude=None, **_):
-        from .render import render_bytes
+        from .renderer import render_bytes
 
         return {"image/svg+xml": render_bytes(self, "svg").decode("utf-8")}
 
     def save_as(self, path):
         """Render to ``path`` (format from the suffix); returns the path."""
-        from .render import render
+        from .renderer import render
 
         return render(self, path)
+
+
+def _subscript(digits):
+    return digits.translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
 
 
 def _shape(t):
     return "×".join(str(n) for n in t.shape) or "scalar"
 
 
-def draw_graph(
-    *outputs,
+def draw_graph(*outputs, title=None, **options):
+    """Draw the graph behind ``outputs`` (tensors) as a ``graphviz.Digraph``.
+
+    Options (those of ``draw_panels``):
+
+    - ``params``: a Module or a {name: tensor} dict (or a list of them), to label parameters.
+    - ``collapse``: True draws one node per cell per time step with the c and h edges
+      between them; False draws every primitive; "auto" (default) collapses graphs of more
+      than ``max_expanded_steps`` (8) time steps.
+    - ``grads``: True colours and sizes every edge by ‖grad‖ of the tensor it carries (the
+      backward pass must have run inside ``tg.keep_grads()``), with a legend; "auto"
+      (default) does so when the gradients are there.
+    - ``highlight``: "forget", "write", "update" or "output" (the seed's four questions),
+      or a tuple of tensor names: that part of the graph is drawn strong, the rest faded.
+    - ``weights``: False leaves out the parameters and what is made from them alone.
+    - ``rankdir``: "LR" (time flows left to right, the default) or "TB".
+    """
+    return draw_panels({title or "": outputs}, titled=bool(title), **options)
+
+
+def draw_panels(
+    panels,
     params=None,
     collapse="auto",
     grads="auto",
     highlight=None,
-    title=None,
+    weights=True,
     rankdir="LR",
     max_expanded_steps=8,
-):
-    """Draw the graph behind ``outputs`` (tensors) as a ``graphviz.Digraph``.
-
-    - ``params``: a Module or a {name: tensor} dict, to label parameters by name.
-    - ``collapse``: True draws one node per cell per time step with the c and h edges
-      between them; False draws every primitive; "auto" collapses graphs of more than
-      ``max_expanded_steps`` time steps.
-    - ``grads``: True colours and sizes every edge by ‖grad‖ of the tensor it carries (the
-      backward pass must have run inside ``tg.keep_grads()``), with a legend; "auto" does so
-      when the gradients are there.
-    - ``highlight``: "forget", "write", "update" or "output" (the seed's four questions),
-      or a tuple of tensor names: that part of the graph is drawn strong, the rest faded.
-    """
-    return draw_panels(
-        {title or "": outputs},
-        params=params,
-        collapse=collapse,
-        grads=grads,
-        highlight=highlight,
-        rankdir=rankdir,
-        max_expanded_steps=max_expanded_steps,
-        titled=bool(title),
-    )
-
-
-def draw_panels(
-    panels, params=None, collapse="auto", grads="auto", highlight=None, rankdir="LR", max_expanded_steps=8, titled=True
+    titled=True,
 ):
     """Several graphs in one picture, one box per panel ({title: outputs}), sharing one
-    gradient scale, so that their edges compare: ``draw_panels({"RNN": [l1], "LSTM": [l2]})``."""
+    gradient scale so that their edges compare: ``draw_panels({"RNN": loss1, "LSTM": loss2})``.
+    The options are those of ``draw_graph``."""
     indexes = {
         title: GraphIndex([outputs] if isinstance(outputs, Tensor) else outputs) for title, outputs in panels.items()
     }
@@ -207,6 +206,8 @@ def draw_panels(
     norms = [_norm(t) for ix in indexes.values() for t in ix.tensors.values()]
     with_grads = any(n is not None for n in norms) if grads == "auto" else bool(grads)
     scale = GradientScale(norms) if with_grads else None
+    if isinstance(highlight, str) and highlight not in HIGHLIGHTS:
+        raise ValueError(f"draw_graph: unknown highlight {highlight!r}; use one of {list(HIGHLIGHTS)} or tensor names")
     lit = HIGHLIGHTS.get(highlight, highlight) if highlight else None
     dot = Drawing(
         graph_attr={
@@ -224,7 +225,7 @@ def draw_panels(
     for k, (title, index) in enumerate(indexes.items()):
         steps = {index.step_of(f.scope) for f in index.nodes} - {None}
         collapsed = collapse if collapse != "auto" else len(steps) > max_expanded_steps
-        painter = _Painter(index, names, scale, lit, prefix=f"p{k}_")
+        painter = _Painter(index, names, scale, lit, prefix=f"p{k}_", weights=weights)
         if titled and title:
             with dot.subgraph(name=f"cluster_panel{k}") as box:
                 box.attr(label=title, fontsize="14", fontname="Helvetica-Bold", style="rounded", color="#999999")
@@ -237,8 +238,11 @@ def draw_panels(
 
 
 def _param_names(params):
+    """{id(parameter): name} from a Module, a {name: tensor} dict, or a list of them."""
     if params is None:
         return {}
+    if isinstance(params, (list, tuple)):
+        return {k: v for item in params for k, v in _param_names(item).items()}
     items = params.named_parameters() if hasattr(params, "named_parameters") else params.items()
     return {id(p): name for name, p in items}
 
@@ -246,8 +250,9 @@ def _param_names(params):
 class _Painter:
     """Writes the nodes and edges of one GraphIndex into a digraph (or a cluster of one)."""
 
-    def __init__(self, index, names, scale, lit, prefix):
+    def __init__(self, index, names, scale, lit, prefix, weights=True):
         self.ix, self.names, self.scale, self.lit, self.p = index, names, scale, lit, prefix
+        self.weights = weights
         self.belt = index.belt_edges()
 
     # -- what each thing looks like -----------------------------------------------
@@ -259,9 +264,9 @@ class _Painter:
             name = f"{base}ᵀ" if base else None
         if name is None:
             name = ("parameter" if t.requires_grad else "input") if t.creator is None else "output"
-        return f"{name}\n{_shape(t)}"
+        return f"{name}\\n{_shape(t)}"
 
-    def _tensor_style(self, t):
+    def _tensor_style(self, t, step=None):
         if t.name in GATES:
             fill, meaning = GATES[t.name]
             return {
@@ -273,21 +278,25 @@ class _Painter:
                 "fixedsize": "true",
                 "tooltip": f"{meaning} {t.name}, {_shape(t)}",
             }
-        if t.name == "c":
+        if t.name in ("c", "h"):
+            fill, meaning = ("#fde0c5", "cell state") if t.name == "c" else ("#dbe6f3", "hidden state")
+            label = self._state_label(t)
             return {
                 "shape": "box",
                 "style": "rounded,filled",
-                "fillcolor": "#fde0c5",
-                "label": "c",
-                "tooltip": f"cell state c, {_shape(t)}",
+                "fillcolor": fill,
+                "label": label,
+                "tooltip": f"{meaning} {label}, {_shape(t)}",
             }
-        if t.name == "h":
+        if t.creator is not None and t.creator.op in ("unbind", "split") and step is not None:
+            k = _subscript(STEP.match(step[-1]).group(1))
             return {
                 "shape": "box",
-                "style": "rounded,filled",
-                "fillcolor": "#dbe6f3",
-                "label": "h",
-                "tooltip": f"hidden state h, {_shape(t)}",
+                "style": "filled",
+                "fillcolor": "#d9f0d3",
+                "label": f"input{k}",
+                "fontsize": "9",
+                "tooltip": f"the input of step {k} (one slice of an input cut into steps), {_shape(t)}",
             }
         if t.creator is None or (t.creator.op == "permute" and t.creator.inputs[0].creator is None):
             kind = "parameter" if t.requires_grad else "input"
@@ -302,8 +311,12 @@ class _Painter:
             }
         return {"shape": "doubleoctagon", "label": self._tensor_label(t), "tooltip": _shape(t)}
 
-    def _is_lit(self, *names):
-        return self.lit is None or any(n in self.lit for n in names if n)
+    def _state_label(self, t):
+        """c₃ for the cell state made by step 3; "c (initial)" for the state the first step gets."""
+        step = self.ix.step_of(t.creator.scope) if t.creator is not None else None
+        if step is None:
+            return f"{t.name} (initial)"
+        return t.name + _subscript(STEP.match(step[-1]).group(1))
 
     def _is_fan(self, t, consumer):
         """An edge from outside the time steps into one (the inputs fanning out to the steps):
@@ -312,29 +325,31 @@ class _Painter:
         return made is None and self.ix.step_of(consumer.scope) is not None
 
     def _edge(self, graph, a, b, t, kind="data", lit=True, fan=False, label=None):
-        attrs = {"tooltip": f"{t.name or 'tensor'} {_shape(t)}"}
+        """One edge carrying tensor ``t``: the belt (kind "belt") and h path keep their colour
+        as rails around the gradient's colour; width and colour show ‖grad‖ on a log scale."""
+        attrs = {"tooltip": f"{t.name or 'tensor'} {_shape(t)}", "weight": {"belt": "8", "h": "4"}.get(kind, "1")}
         if label:
             attrs.update(label=label, fontsize="8", fontcolor="#777777")
         if fan:
             attrs["constraint"] = "false"
-        norm = _norm(t) if self.scale is not None else None
-        if kind == "belt":
-            attrs.update(color=BELT, penwidth="5", weight="8")
-        elif kind == "h":
-            attrs.update(color=H_PATH, penwidth="2.5", weight="4")
-        if self.scale is not None and norm == 0:
-            attrs.update(color="#bbbbbb", style="dashed", penwidth="1")
-            attrs["tooltip"] += ", zero gradient"
-        elif self.scale is not None and norm is not None:
-            g = self.scale.color(norm)
-            w = self.scale.width(norm)
-            attrs["tooltip"] += f", ‖grad‖ = {norm:.3g}"
-            if kind == "belt":  # the belt's rails frame the gradient it carries
-                attrs.update(color=f"{BELT}:{g}:{BELT}", penwidth=f"{max(w, 1.5):.2f}")
+        core, width = None, {"belt": 5.0, "h": 2.5}.get(kind, 1.0)
+        if self.scale is not None:
+            norm = _norm(t)
+            if norm is None or norm == 0:  # no gradient reached this tensor
+                core, width = "#bbbbbb", 1.0
+                attrs["style"] = "dashed"
+                attrs["tooltip"] += ", no gradient" if norm is None else ", zero gradient"
             else:
-                attrs.update(color=g, penwidth=f"{w:.2f}")
-        elif self.scale is not None:
-            attrs.update(color="#cccccc", style="dashed")
+                core, width = self.scale.color(norm), self.scale.width(norm)
+                attrs["tooltip"] += f", ‖grad‖ = {norm:.3g}"
+        rail = {"belt": BELT, "h": None}.get(kind)
+        if kind == "h" and core is None:
+            core = H_PATH
+        if rail and core:  # the belt's rails frame the gradient it carries
+            attrs["color"], width = f"{rail}:{core}:{rail}", max(width, 1.5)
+        else:
+            attrs["color"] = rail or core or "#555555"
+        attrs["penwidth"] = f"{width:.2f}"
         if not lit:
             attrs.update(color=FADED, penwidth="1", style="solid")
         graph.edge(a, b, **attrs)
@@ -347,6 +362,8 @@ class _Painter:
         shared = self._shared_tensors()
         lit_nodes = self._lit_nodes()
         hidden = self._hidden(shared)
+        dropped = set() if self.weights else self._weight_tensors()
+        hidden |= {f for f in ix.nodes if all(id(x) in dropped for x in f.inputs)}
         for f in ix.nodes:
             if f in hidden:
                 continue
@@ -363,7 +380,7 @@ class _Painter:
                 height="0.25",
                 tooltip=f"{f.op} in {'/'.join(f.scope) or 'top level'}",
             )
-        for tid in shown - shared:
+        for tid in shown - shared - dropped:
             t = ix.tensors[tid]
             if all(c in hidden for c in ix.consumers[tid]) and ix.consumers[tid]:
                 continue
@@ -379,12 +396,12 @@ class _Painter:
                 self._edge(graph, f"{p}f{t.creator.seq}", f"{p}t{tid}", t, kind, self._tensor_lit(t, lit_nodes))
         for tid, t in ix.tensors.items():
             for f in ix.consumers[tid]:
-                if f in hidden:
+                if f in hidden or tid in dropped:
                     continue
                 lit = f in lit_nodes and self._tensor_lit(t, lit_nodes)
-                if tid in shared:  # a weight used by many steps: a small copy in each step's box
+                if tid in shared:  # a weight, or a step's input: a small copy in the step's box
                     ghost = f"{p}t{tid}_{f.seq}"
-                    style = self._tensor_style(t)
+                    style = self._tensor_style(t, step=ix.step_of(f.scope))
                     style.update(style="dashed,filled", fontsize="8")
                     clusters.at(f.scope).node(ghost, **style)
                     self._edge(graph, ghost, f"{p}f{f.seq}", t, "data", lit)
@@ -393,6 +410,15 @@ class _Painter:
                 kind = "belt" if (tid, f) in self.belt else ("h" if t.name == "h" else "data")
                 self._edge(graph, source, f"{p}f{f.seq}", t, kind, lit, fan=self._is_fan(t, f))
         clusters.close()
+
+    def _weight_tensors(self):
+        """The parameters and what is made from them alone (their transposes, summed biases)."""
+        params = set(self.names) or {tid for tid, t in self.ix.tensors.items() if t.creator is None and t.requires_grad}
+        weights = {tid for tid in self.ix.tensors if tid in params}
+        for f in self.ix.nodes:  # oldest first: a node's inputs are decided before it
+            if all(id(x) in weights for x in f.inputs):
+                weights.update(id(r()) for r in f.outputs if r() is not None)
+        return weights
 
     def _hidden(self, shared):
         """The transposes whose output is drawn as copies in every step (the copies say ``W``ᵀ)."""
@@ -403,12 +429,17 @@ class _Painter:
         return scopes.pop() if len(scopes) == 1 else ()
 
     def _shared_tensors(self):
-        """Tensors made outside the time steps and used in two or more of them (weights)."""
+        """Tensors made outside the time steps and drawn as a copy inside each step that uses
+        them, instead of long edges: weights (and their transposes) used by several steps,
+        and each step's slice of an input cut into steps (an unbind or split output)."""
         shared = set()
         for tid, t in self.ix.tensors.items():
-            steps = {self.ix.step_of(f.scope) for f in self.ix.consumers[tid]}
-            made_in_step = t.creator is not None and self.ix.step_of(t.creator.scope) is not None
-            if len(steps - {None}) >= 2 and not made_in_step and (t.creator is None or t.creator.op == "permute"):
+            steps = {self.ix.step_of(f.scope) for f in self.ix.consumers[tid]} - {None}
+            if not steps or (t.creator is not None and self.ix.step_of(t.creator.scope) is not None):
+                continue
+            weight = t.creator is None or t.creator.op == "permute"
+            step_input = t.creator is not None and t.creator.op in ("unbind", "split") and len(steps) == 1
+            if (weight and len(steps) >= 2) or step_input:
                 shared.add(tid)
         return shared
 
@@ -462,7 +493,7 @@ class _Painter:
             kind = "LSTM" if "c" in names else ("GRU" if "z" in names else "RNN")
             clusters.at(step[:-1]).node(
                 node_id_of_step(step),
-                label=f"{kind}\n{step[-1]}",
+                label=f"{kind}\\n{step[-1]}",
                 shape="box",
                 style="rounded,filled",
                 fillcolor="#fff7ec",
@@ -556,11 +587,13 @@ class _ClusterTree:
             fontsize="10",
             fontcolor="#777777",
         )
-        self.contexts.append(context)
+        self.contexts.append((len(scope), len(self.contexts), context))
         self.open[scope] = box
         return box
 
     def close(self):
-        for context in reversed(self.contexts):
+        """Close the innermost boxes first, siblings in the order they were opened (a box's
+        body joins its parent's when it closes, so the steps stay in time order)."""
+        for _, _, context in sorted(self.contexts, key=lambda c: (-c[0], c[1])):
             context.__exit__(None, None, None)
         self.contexts.clear()

@@ -16,19 +16,16 @@ FORMATS = ("svg", "png", "pdf")
 
 def renderers():
     """The rendering programs found, best first: [(name, path), ...]."""
-    found = []
-    for name in ("dot", "graphviz-pure"):
-        path = shutil.which(name) or _next_to_python(name)
-        if path:
-            found.append((name, path))
-    return found
+    found = [(name, _locate(name)) for name in ("dot", "graphviz-pure")]
+    return [(name, path) for name, path in found if path]
 
 
-def _next_to_python(name):
-    """A program installed in this environment's scripts folder (found even when the
-    environment is not activated)."""
+def _locate(name):
+    """The program on PATH, or in this Python environment's scripts folder (found even when
+    the environment is not activated)."""
     candidate = pathlib.Path(sys.executable).parent / name
-    return str(candidate) if candidate.exists() and os.access(candidate, os.X_OK) else None
+    local = str(candidate) if candidate.exists() and os.access(candidate, os.X_OK) else None
+    return shutil.which(name) or local
 
 
 def render_bytes(graph, fmt="svg", timeout=300):
