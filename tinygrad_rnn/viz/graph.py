@@ -262,6 +262,8 @@ class _Painter:
             inner = t.creator.inputs[0]
             base = self.names.get(id(inner)) or inner.name
             name = f"{base}ᵀ" if base else None
+        if name is None and t.creator is None and not t.requires_grad and t.data.size == 1:
+            return f"{t.item():g}"  # a constant, like the 1 of 1 - z
         if name is None:
             name = ("parameter" if t.requires_grad else "input") if t.creator is None else "output"
         return f"{name}\\n{_shape(t)}"
