@@ -9,9 +9,14 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
-EXAMPLES = {
+EXAMPLES = {  # each example with arguments that keep it short
     "autograd_basics.py": [],
     "gradient_flow.py": ["--steps", "20"],
+    "lstm_by_hand.py": [],
+    "drawing_graphs.py": ["--out", "{tmp}"],
+    "adding_problem.py": ["--length", "10", "--steps", "100"],
+    "char_lm.py": ["--steps", "20", "--hidden", "32", "--chunk", "16"],
+    "gpu.py": [],
 }
 
 
@@ -29,9 +34,10 @@ def test_every_example_is_listed():
 
 
 @pytest.mark.parametrize("name", sorted(EXAMPLES))
-def test_example_runs(name):
+def test_example_runs(name, tmp_path):
+    args = [a.format(tmp=tmp_path) for a in EXAMPLES[name]]
     out = subprocess.run(
-        [sys.executable, str(ROOT / "examples" / name), *EXAMPLES[name]],
+        [sys.executable, str(ROOT / "examples" / name), *args],
         capture_output=True,
         text=True,
         timeout=120,

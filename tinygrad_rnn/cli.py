@@ -1,33 +1,14 @@
 """The ``tinygrad-rnn`` command: draw a cell's graph, or measure gradient flow through time."""
 
 import argparse
+import pathlib
 import sys
 
 import numpy as np
 
-from . import backend, nn, viz
+from . import viz
 from .autograd import keep_grads
-
-CELLS = {  # name on the command line: (layer class, options, label)
-    "rnn": (nn.RNN, {}, "RNN"),
-    "lstm": (nn.LSTM, {}, "LSTM"),
-    "gru": (nn.GRU, {}, "GRU"),
-    "peephole": (nn.PeepholeLSTM, {}, "peephole LSTM"),
-    "cifg": (nn.CIFGLSTM, {}, "CIFG LSTM"),
-    **{f"greff-{v.lower()}": (nn.GreffLSTM, {"variant": v}, f"Greff {v}") for v in nn.GREFF_VARIANTS},
-}
-
-
-def make_layer(cell, input_size, hidden_size, forget_bias=None, seed=0, **extra):
-    """A one-layer sequence model of the named cell, seeded (forget_bias for LSTM-family cells)."""
-    if cell not in CELLS:
-        raise SystemExit(f"unknown cell {cell!r}; choose from {', '.join(CELLS)}")
-    cls, options, _ = CELLS[cell]
-    options = dict(options, **extra)
-    if forget_bias is not None and cls not in (nn.RNN, nn.GRU):
-        options["forget_bias"] = forget_bias
-    backend.manual_seed(seed)
-    return cls(input_size, hidden_size, **options)
+from .models import CELLS, label, make_layer
 
 
 def _input(steps, batch, size, seed):
@@ -50,15 +31,63 @@ def cmd_graph(args):
     print(f"wrote {path}")
 
 
+def cmd_experiment(args):
+    from . import experiments
+
+    out = pathlib.Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    seeds = [int(s) for s in args.seeds.split(",")]
+    if args.name == "adding":
+        cells = args.cells.split(",") if args.cells else ["rnn", "lstm", "gru"]
+        steps = args.steps or (300 if args.quick else 3000)
+        length = args.length or (20 if args.quick else 100)
+        results = {"adding": experiments.adding(cells, length, seeds, steps, out=out, progress=not args.no_progress)}
+        baselines = {"adding": 1 / 6}
+    else:
+        cells = args.cells.split(",") if args.cells else list(experiments.VARIANTS)
+        steps = args.steps or (150 if args.quick else 1500)
+        results = experiments.variants(
+            cells,
+            seeds,
+            steps,
+            reber_length=args.length or (50 if args.quick else 200),
+            adding_length=20 if args.quick else 50,
+            out=out,
+            progress=not args.no_progress,
+        )
+        baselines = {"adding": 1 / 6, "continual-reber": None}
+    report = []
+    for task_name, rows in results.items():
+        metric = [k for k in rows[0] if k.startswith("final")][0][len("final test ") :]
+        experiments.plot_histories(
+            rows,
+            metric,
+            out / f"{task_name}.png",
+            f"{task_name}: test {metric}",
+            baseline=baselines.get(task_name),
+            log=metric == "loss",
+        )
+        report += [f"## {task_name}", "", experiments.table(rows), "", experiments.summary(rows), ""]
+    text = "\n".join(report)
+    (out / "results.md").write_text(text + "\n")
+    print(text)
+    print(f"wrote {out / 'results.md'} and the plots in {out}")
+
+
+def cmd_demo(args):
+    from .demo import run_demo
+
+    run_demo(args.out, device=args.device, quick=args.quick, progress=not args.no_progress)
+
+
 def cmd_flow(args):
     x = _input(args.steps, args.batch, args.input_size, args.seed)
     flows = {}
     for cell in args.cells.split(","):
         layer = make_layer(cell.strip(), args.input_size, args.hidden, args.forget_bias, args.seed)
-        label = CELLS[cell.strip()][2]
-        flows[label] = flow = viz.gradient_norms(layer, x)
+        flows[label(cell.strip())] = flow = viz.gradient_norms(layer, x)
         c = f", c: x{flow.rates['c']:.3f}" if flow.c is not None else ""
-        print(f"{label:<16} ‖dL/dh_t‖ changes by x{flow.rates['h']:.3f} per step back in time{c}")
+        print(f"{label(cell.strip()):<16} ‖dL/dh_t‖ changes by x{flow.rates['h']:.3f} per step back in time{c}")
     viz.plot_gradient_flow(flows, args.output)
     print(f"wrote {args.output}")
 
@@ -74,7 +103,7 @@ def main(argv=None):
         "time step, the cell-state belt c_{t-1} -> x f -> + -> c_t, and (with --grad) the gradient size on "
         "every edge. The format comes from the file name: .svg, .png (.pdf with a system Graphviz).",
     )
-    graph.add_argument("--cell", default="lstm", choices=sorted(CELLS), help="which cell (default: lstm)")
+    graph.add_argument("--cell", default="lstm", choices=list(CELLS), help="which cell (default: lstm)")
     graph.add_argument("--steps", type=int, default=3, help="time steps to unroll (default: 3)")
     graph.add_argument("--collapse", action="store_true", help="one node per step (default: only past 8 steps)")
     graph.add_argument("--grad", action="store_true", help="backpropagate a loss at the last step and draw ‖grad‖")
@@ -101,7 +130,38 @@ def main(argv=None):
         p.add_argument("--batch", type=int, default=None, help="batch size (graph: 1, flow: 16)")
         p.add_argument("--forget-bias", type=float, default=None, help="forget-gate bias of LSTM-family cells")
         p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    experiment = sub.add_parser(
+        "experiment",
+        help="train several cells on a task and tabulate the results",
+        description="adding: RNN, LSTM and GRU on the adding problem (final test MSE, steps to MSE < 0.01, time); "
+        "variants: the Greff et al. 2017 variants and the GRU on the continual embedded Reber grammar and the "
+        "adding problem. Tables go to results.md, curves to PNG files, logs to CSV files, all in --out.",
+    )
+    experiment.add_argument("name", choices=["adding", "variants"], help="which experiment")
+    experiment.add_argument("--cells", default=None, help="comma-separated cells (default: the experiment's)")
+    experiment.add_argument("--length", type=int, default=None, help="sequence length (adding: 100)")
+    experiment.add_argument("--seeds", default="0,1,2", help="comma-separated seeds (default: 0,1,2)")
+    experiment.add_argument("--steps", type=int, default=None, help="training steps per run")
+    experiment.add_argument("--quick", action="store_true", help="short sequences and few steps (a smoke run)")
+    experiment.add_argument("--out", default="experiments", help="output folder (default: experiments)")
+    experiment.add_argument("--no-progress", action="store_true", help="no progress bars")
+
+    demo = sub.add_parser(
+        "demo",
+        help="the main job: train RNN, LSTM and GRU, measure and draw gradient flow, write report.html",
+        description="Train RNN, LSTM and GRU on the adding problem, measure the gradient flow before and after "
+        "training, draw the graphs with the cell-state belt and the gradients, and write a self-contained "
+        "report.html with the PNG and SVG files beside it. A few minutes on 2 CPU cores; --quick: under a minute.",
+    )
+    demo.add_argument("--out", default="tinygrad-rnn-demo", help="output folder (default: tinygrad-rnn-demo)")
+    demo.add_argument("--device", default="cpu", choices=["cpu", "cuda"], help="where to compute (default: cpu)")
+    demo.add_argument("--quick", action="store_true", help="a shorter task and fewer steps (under a minute)")
+    demo.add_argument("--no-progress", action="store_true", help="no progress bars")
+
     args = parser.parse_args(argv)
+    if args.command in ("experiment", "demo"):
+        {"experiment": cmd_experiment, "demo": cmd_demo}[args.command](args)
+        return 0
     small = args.command == "graph"
     args.hidden = args.hidden or (4 if small else 32)
     args.input_size = args.input_size or (3 if small else 8)

@@ -1,0 +1,149 @@
+"""Training a sequence model on a task: Adam, global-norm clipping, evaluation on a fixed
+test set, stopping at a target, a progress bar, and a log of every evaluation."""
+
+import csv
+import json
+import math
+import pathlib
+import time
+from dataclasses import dataclass, field
+
+from . import nn, optim
+from .autograd import no_grad
+
+
+@dataclass
+class TrainResult:
+    """What a run did: the evaluations (a list of dicts: step, seconds, train_loss and the
+    task's test metrics), the last of them, and the step at which the target was reached."""
+
+    history: list = field(default_factory=list)
+    reached_at: int = None
+    seconds: float = 0.0
+    steps: int = 0
+
+    @property
+    def final(self):
+        return self.history[-1] if self.history else {}
+
+
+def evaluate(model, task, test):
+    """The task's metrics of ``model`` on the batch ``test``, computed without a graph."""
+    was_training = model.training
+    model.eval()
+    with no_grad():
+        metrics = task.metrics(model(test.x, test.lengths), test)
+    model.train(was_training)
+    return metrics
+
+
+def train(
+    model,
+    task,
+    steps=1000,
+    batch_size=32,
+    lr=1e-3,
+    clip=1.0,
+    eval_every=100,
+    test_size=1000,
+    target=None,
+    stop_at_target=True,
+    log=None,
+    progress=True,
+    device=None,
+    label=None,
+):
+    """Train ``model`` on batches of ``task`` with Adam and global-norm clipping.
+
+    - ``target``: (metric, threshold), e.g. ("loss", 0.01): ``reached_at`` records the first
+      evaluation where the test metric is below it (above it for metrics whose names end in
+      "accuracy" or "correct"), and training stops there unless ``stop_at_target=False``.
+    - ``log``: a path ending in .csv or .jsonl; every evaluation is appended as it happens.
+    - ``progress``: a tqdm bar showing the training loss and the last test metrics.
+    Returns a TrainResult.
+    """
+    if target is not None and (not isinstance(target, tuple) or len(target) != 2):
+        raise ValueError(f"train: target must be (metric name, threshold), got {target!r}")
+    params = list(model.parameters())
+    opt = optim.Adam(params, lr=lr)
+    test = task.test_set(test_size, device=device)
+    logger = _Log(log)
+    result = TrainResult()
+    bar = _bar(steps, label or getattr(task, "name", "training"), progress)
+    start = time.perf_counter()
+    running = None
+    for step in range(1, steps + 1):
+        batch = task.batch(batch_size, device=device)
+        loss = task.loss(model(batch.x, batch.lengths), batch)
+        opt.zero_grad()
+        loss.backward()
+        if clip:
+            nn.utils.clip_grad_norm_(params, clip)
+        opt.step()
+        value = loss.item()
+        running = value if running is None else 0.95 * running + 0.05 * value
+        if bar is not None:
+            bar.update(1)
+        if step % eval_every == 0 or step == steps:
+            metrics = evaluate(model, task, test)
+            row = {"step": step, "seconds": round(time.perf_counter() - start, 3), "train_loss": running}
+            row.update({f"test_{k}": v for k, v in metrics.items()})
+            result.history.append(row)
+            logger.write(row)
+            if bar is not None:
+                bar.set_postfix({k[5:]: f"{v:.4g}" for k, v in row.items() if k.startswith("test_")}, refresh=False)
+            if target is not None and result.reached_at is None and _reached(metrics, *target):
+                result.reached_at = step
+                if stop_at_target:
+                    break
+        if not math.isfinite(value):
+            raise FloatingPointError(f"train: the training loss became {value} at step {step}")
+    if bar is not None:
+        bar.close()
+    result.steps = step
+    result.seconds = time.perf_counter() - start
+    logger.close()
+    return result
+
+
+def _reached(metrics, name, threshold):
+    if name not in metrics:
+        raise KeyError(f"train: the task reports no metric {name!r}; it has {sorted(metrics)}")
+    higher_is_better = name.endswith("accuracy") or name.endswith("correct")
+    return metrics[name] >= threshold if higher_is_better else metrics[name] <= threshold
+
+
+def _bar(total, label, enabled):
+    if not enabled:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=label, unit="step", dynamic_ncols=True, leave=False)
+
+
+class _Log:
+    """Appends evaluation rows to a .csv or .jsonl file (nothing when path is None)."""
+
+    def __init__(self, path):
+        self.path, self.file, self.writer = (pathlib.Path(path) if path else None), None, None
+        if self.path is not None and self.path.suffix not in (".csv", ".jsonl"):
+            raise ValueError(f"train: the log must be a .csv or .jsonl file, got {self.path.name!r}")
+
+    def write(self, row):
+        if self.path is None:
+            return
+        if self.file is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.file = self.path.open("w", newline="")
+            if self.path.suffix == ".csv":
+                self.writer = csv.DictWriter(self.file, fieldnames=list(row))
+                self.writer.writeheader()
+        if self.writer is not None:
+            self.writer.writerow({k: row.get(k) for k in self.writer.fieldnames})
+        else:
+            self.file.write(json.dumps(row) + "\n")
+        self.file.flush()
+
+    def close(self):
+        if self.file is not None:
+            self.file.close()
