@@ -39,38 +39,33 @@ _mode = _Mode()
 
 
 @contextmanager
-def no_grad():
-    """Ops inside record no graph: for evaluation and parameter updates."""
-    old, _mode.grad_enabled = _mode.grad_enabled, False
+def _switched(name, value):
+    """Set the mode ``name`` to ``value`` inside the block, and back after it."""
+    old = getattr(_mode, name)
+    setattr(_mode, name, value)
     try:
         yield
     finally:
-        _mode.grad_enabled = old
+        setattr(_mode, name, old)
 
 
-@contextmanager
+def no_grad():
+    """Ops inside record no graph: for evaluation and parameter updates (also a decorator)."""
+    return _switched("grad_enabled", False)
+
+
 def enable_grad():
     """Undo an enclosing ``no_grad``."""
-    old, _mode.grad_enabled = _mode.grad_enabled, True
-    try:
-        yield
-    finally:
-        _mode.grad_enabled = old
+    return _switched("grad_enabled", True)
 
 
 def is_grad_enabled():
     return _mode.grad_enabled
 
 
-@contextmanager
 def scope(name):
     """Stamp the graph nodes created inside with ``name`` (nestable: layer0 / forward / t3)."""
-    old = _mode.scope
-    _mode.scope = old + (str(name),)
-    try:
-        yield
-    finally:
-        _mode.scope = old
+    return _switched("scope", _mode.scope + (str(name),))
 
 
 def current_scope():
@@ -78,24 +73,14 @@ def current_scope():
     return _mode.scope
 
 
-@contextmanager
 def detect_anomaly():
     """Raise at the first op whose forward or backward produces NaN or inf, naming it and its scope."""
-    old, _mode.anomaly = _mode.anomaly, True
-    try:
-        yield
-    finally:
-        _mode.anomaly = old
+    return _switched("anomaly", True)
 
 
-@contextmanager
 def keep_grads():
     """During ``backward()`` inside this block, every tensor of the graph keeps its ``.grad``."""
-    old, _mode.keep_grads = _mode.keep_grads, True
-    try:
-        yield
-    finally:
-        _mode.keep_grads = old
+    return _switched("keep_grads", True)
 
 
 def describe_shapes(arrays):

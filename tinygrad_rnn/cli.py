@@ -36,26 +36,24 @@ def cmd_experiment(args):
 
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    seeds = [int(s) for s in args.seeds.split(",")]
+    seeds = [int(s) for s in (args.seeds or ("0,1,2" if args.name == "adding" else "0")).split(",")]
+    options = {"seeds": seeds, "out": out, "progress": not args.no_progress}
+    if args.cells:
+        options["cells"] = args.cells.split(",")
+    length_option = "length" if args.name == "adding" else "reber_length"
+    if args.quick:  # short sequences and few steps: a smoke run
+        options.update({length_option: 20, "steps": 300 if args.name == "adding" else 150})
+        if args.name == "variants":
+            options["adding_length"] = 20
+    if args.length:
+        options[length_option] = args.length
+    if args.steps:
+        options["steps"] = args.steps
     if args.name == "adding":
-        cells = args.cells.split(",") if args.cells else ["rnn", "lstm", "gru"]
-        steps = args.steps or (300 if args.quick else 3000)
-        length = args.length or (20 if args.quick else 100)
-        results = {"adding": experiments.adding(cells, length, seeds, steps, out=out, progress=not args.no_progress)}
-        baselines = {"adding": 1 / 6}
+        results = {"adding": experiments.adding(**options)}
     else:
-        cells = args.cells.split(",") if args.cells else list(experiments.VARIANTS)
-        steps = args.steps or (150 if args.quick else 1500)
-        results = experiments.variants(
-            cells,
-            seeds,
-            steps,
-            reber_length=args.length or (50 if args.quick else 200),
-            adding_length=20 if args.quick else 50,
-            out=out,
-            progress=not args.no_progress,
-        )
-        baselines = {"adding": 1 / 6, "continual-reber": None}
+        results = experiments.variants(**options)
+    baselines = {"adding": 1 / 6}
     report = []
     for task_name, rows in results.items():
         metric = [k for k in rows[0] if k.startswith("final")][0][len("final test ") :]
@@ -139,8 +137,10 @@ def main(argv=None):
     )
     experiment.add_argument("name", choices=["adding", "variants"], help="which experiment")
     experiment.add_argument("--cells", default=None, help="comma-separated cells (default: the experiment's)")
-    experiment.add_argument("--length", type=int, default=None, help="sequence length (adding: 100)")
-    experiment.add_argument("--seeds", default="0,1,2", help="comma-separated seeds (default: 0,1,2)")
+    experiment.add_argument(
+        "--length", type=int, default=None, help="sequence length (adding: 100; variants: the Reber stream, 100)"
+    )
+    experiment.add_argument("--seeds", default=None, help="comma-separated seeds (adding: 0,1,2; variants: 0)")
     experiment.add_argument("--steps", type=int, default=None, help="training steps per run")
     experiment.add_argument("--quick", action="store_true", help="short sequences and few steps (a smoke run)")
     experiment.add_argument("--out", default="experiments", help="output folder (default: experiments)")

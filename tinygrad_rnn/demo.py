@@ -9,11 +9,13 @@ import time
 
 from . import __version__, backend, experiments, tasks, viz
 from .autograd import Tensor, keep_grads
+from .models import label as viz_label
+from .train import train
 
 CELLS = ("rnn", "lstm", "gru")
 SETTINGS = {  # quick: under a minute on 2 CPU cores; full: a few minutes
-    True: {"length": 20, "steps": 300, "hidden": 32, "flow_steps": 40},
-    False: {"length": 50, "steps": 1500, "hidden": 48, "flow_steps": 100},
+    True: {"length": 20, "steps": 600, "hidden": 32, "flow_steps": 40, "lr": 1e-2},
+    False: {"length": 50, "steps": 2000, "hidden": 32, "flow_steps": 100, "lr": 1e-2},
 }
 
 
@@ -37,12 +39,12 @@ def run_demo(out="tinygrad-rnn-demo", device="cpu", quick=False, progress=True, 
 
     say(f"2/4 training on the adding problem, length {cfg['length']}, {cfg['steps']} steps each")
     for cell, model in trained.items():
-        result = experiments.train(
+        result = train(
             model,
             task,
             steps=cfg["steps"],
             batch_size=32,
-            lr=5e-3,
+            lr=cfg["lr"],
             eval_every=50,
             test_size=500,
             target=("loss", 0.01),
@@ -81,12 +83,7 @@ def run_demo(out="tinygrad-rnn-demo", device="cpu", quick=False, progress=True, 
         "flow_after": _flow_plot(flows_after, out / "flow_after.png", "After training: ‖∂L/∂h_t‖ against lag"),
     }
     short = tasks.AddingProblem(6, seed=seed + 2).test_set(1, device=device)
-    panels = {}
-    for cell in ("rnn", "lstm"):
-        with keep_grads():
-            loss = task.loss(trained[cell](short.x), short)
-            loss.backward()
-        panels[f"trained {viz_label(cell)}, 6 steps of the adding problem"] = loss
+    panels = _backpropagated(trained, task, short, "6 steps of the adding problem")
     picture = viz.draw_panels(panels, params=[trained["rnn"], trained["lstm"]], collapse=False, weights=False)
     files["rnn_vs_lstm"] = _save_both(picture, out / "rnn_vs_lstm")
     for cell in ("lstm", "gru"):
@@ -96,12 +93,7 @@ def run_demo(out="tinygrad-rnn-demo", device="cpu", quick=False, progress=True, 
             viz.draw_graph(out_t[-1].sum(), weights=False, grads=False), out / f"{cell}_cell"
         )
     long = tasks.AddingProblem(cfg["length"], seed=seed + 3).test_set(1, device=device)
-    panels = {}
-    for cell in ("rnn", "lstm"):
-        with keep_grads():
-            loss = task.loss(trained[cell](long.x), long)
-            loss.backward()
-        panels[f"trained {viz_label(cell)}, {cfg['length']} steps"] = loss
+    panels = _backpropagated(trained, task, long, f"{cfg['length']} steps")
     files["collapsed"] = _save_both(viz.draw_panels(panels, collapse=True), out / "rnn_vs_lstm_collapsed")
 
     say("4/4 report")
@@ -115,10 +107,16 @@ def run_demo(out="tinygrad-rnn-demo", device="cpu", quick=False, progress=True, 
     return report
 
 
-def viz_label(cell):
-    from .models import label
-
-    return label(cell)
+def _backpropagated(trained, task, batch, what):
+    """{title: loss} for the trained RNN and LSTM on ``batch``, backpropagated with every
+    intermediate gradient kept, ready to draw."""
+    panels = {}
+    for cell in ("rnn", "lstm"):
+        with keep_grads():
+            loss = task.loss(trained[cell](batch.x), batch)
+            loss.backward()
+        panels[f"trained {viz_label(cell)}, {what}"] = loss
+    return panels
 
 
 def _flow_plot(flows, path, title):
@@ -169,7 +167,7 @@ img, svg {{ max-width: 100%; height: auto; }} .wide {{ overflow-x: auto; border:
 </style></head><body>
 <h1>Why LSTM trains where a plain RNN does not</h1>
 <p class="note">tinygrad_rnn {__version__}, device {device}, {when}; run time {seconds:.0f} s.
-Settings: adding problem of length {cfg["length"]}, hidden size {cfg["hidden"]}, batch 32, Adam (lr 5e-3),
+Settings: adding problem of length {cfg["length"]}, hidden size {cfg["hidden"]}, batch 32, Adam (lr {cfg["lr"]}),
 global-norm clipping at 1, {cfg["steps"]} training steps per cell; LSTM forget bias 1.</p>
 
 <h2>1. The task</h2>
