@@ -1,4 +1,4 @@
-"""The ``tinygrad-rnn`` command: draw a cell's graph, or measure gradient flow through time."""
+"""The ``tinygrad-rnn`` command: the demo, graph drawings, gradient-flow curves and experiments."""
 
 import argparse
 import pathlib
