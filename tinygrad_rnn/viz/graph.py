@@ -253,7 +253,11 @@ class _Painter:
     def __init__(self, index, names, scale, lit, prefix, weights=True):
         self.ix, self.names, self.scale, self.lit, self.p = index, names, scale, lit, prefix
         self.weights = weights
+        self.numbers = {tid: k for k, tid in enumerate(index.tensors)}  # stable node names, run after run
         self.belt = index.belt_edges()
+
+    def _node(self, tid):
+        return f"{self.p}t{self.numbers[tid]}"
 
     # -- what each thing looks like -----------------------------------------------
     def _tensor_label(self, t):
@@ -392,23 +396,23 @@ class _Painter:
             style = self._tensor_style(t)
             if not self._tensor_lit(t, lit_nodes):
                 style.update(fillcolor="#f5f5f5", fontcolor="#bbbbbb", color=FADED)
-            clusters.at(scope).node(f"{p}t{tid}", **style)
+            clusters.at(scope).node(self._node(tid), **style)
             if t.creator is not None:
                 kind = "belt" if (tid, "out") in self.belt else ("h" if t.name == "h" else "data")
-                self._edge(graph, f"{p}f{t.creator.seq}", f"{p}t{tid}", t, kind, self._tensor_lit(t, lit_nodes))
+                self._edge(graph, f"{p}f{t.creator.seq}", self._node(tid), t, kind, self._tensor_lit(t, lit_nodes))
         for tid, t in ix.tensors.items():
             for f in ix.consumers[tid]:
                 if f in hidden or tid in dropped:
                     continue
                 lit = f in lit_nodes and self._tensor_lit(t, lit_nodes)
                 if tid in shared:  # a weight, or a step's input: a small copy in the step's box
-                    ghost = f"{p}t{tid}_{f.seq}"
+                    ghost = f"{self._node(tid)}_{f.seq}"
                     style = self._tensor_style(t, step=ix.step_of(f.scope))
                     style.update(style="dashed,filled", fontsize="8")
                     clusters.at(f.scope).node(ghost, **style)
                     self._edge(graph, ghost, f"{p}f{f.seq}", t, "data", lit)
                     continue
-                source = f"{p}t{tid}" if tid in shown else f"{p}f{t.creator.seq}"
+                source = self._node(tid) if tid in shown else f"{p}f{t.creator.seq}"
                 kind = "belt" if (tid, f) in self.belt else ("h" if t.name == "h" else "data")
                 self._edge(graph, source, f"{p}f{f.seq}", t, kind, lit, fan=self._is_fan(t, f))
         clusters.close()
