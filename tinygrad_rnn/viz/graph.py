@@ -386,7 +386,7 @@ class _Painter:
                 height="0.25",
                 tooltip=f"{f.op} in {'/'.join(f.scope) or 'top level'}",
             )
-        for tid in shown - shared - dropped:
+        for tid in (tid for tid in ix.tensors if tid in shown and tid not in shared and tid not in dropped):
             t = ix.tensors[tid]
             if all(c in hidden for c in ix.consumers[tid]) and ix.consumers[tid]:
                 continue
@@ -506,7 +506,7 @@ class _Painter:
                 fontsize="9",
                 tooltip="/".join(step),
             )
-        for f in downstream:
+        for f in sorted(downstream, key=lambda f: f.seq):
             clusters.at(f.scope).node(node_id(f), label=f.op, shape="box", style="rounded", fontsize="9")
         edges = {}  # (from, to, kind) -> (a tensor it carries, combined ‖grad‖, how many)
         for tid, t in ix.tensors.items():
