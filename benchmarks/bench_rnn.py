@@ -55,7 +55,11 @@ def ours_step(kind, B, T, I, H, device, rng):
     layer = getattr(nn, kind)(I, H, device=device)
     x = tg.Tensor(rng.standard_normal((T, B, I)).astype(np.float32), device=device)
     r = tg.Tensor(rng.standard_normal((T, B, H)).astype(np.float32), device=device)
-    sync = _sync_for(device)
+    return _step(layer, x, r, _sync_for(device))
+
+
+def _step(layer, x, r, sync):
+    """One training step of a layer with torch.nn's interface (ours and PyTorch's alike)."""
 
     def step():
         layer.zero_grad()
@@ -82,15 +86,7 @@ def torch_step(kind, B, T, I, H, device, rng):
     layer = getattr(torch.nn, kind)(I, H).to(dev)
     x = torch.tensor(rng.standard_normal((T, B, I)).astype(np.float32), device=dev)
     r = torch.tensor(rng.standard_normal((T, B, H)).astype(np.float32), device=dev)
-    sync = torch.cuda.synchronize if dev == "cuda" else (lambda: None)
-
-    def step():
-        layer.zero_grad()
-        out, _ = layer(x)
-        (out * r).sum().backward()
-        sync()
-
-    return step
+    return _step(layer, x, r, torch.cuda.synchronize if dev == "cuda" else (lambda: None))
 
 
 def torch_primitive_lstm_step(B, T, I, H, rng):
