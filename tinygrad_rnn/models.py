@@ -1,9 +1,6 @@
 """Sequence models by name: a recurrent layer of any cell, and a linear read-out."""
 
-import numpy as np
-
 from . import backend, nn
-from .autograd import Tensor
 
 CELLS = {  # name: (layer class, its options, label)
     "rnn": (nn.RNN, {}, "RNN"),
@@ -48,12 +45,7 @@ class SequenceModel(nn.Module):
 
     def forward(self, x, lengths=None):
         out, _ = self.rnn(x, lengths=lengths)
-        if self.target == "every":
-            return self.head(out)
-        if lengths is None:
-            return self.head(out[-1])
-        last = np.asarray(lengths) - 1  # each sequence's own last step
-        return self.head(out[Tensor(last, device=out.device), Tensor(np.arange(len(last)), device=out.device)])
+        return self.head(out if self.target == "every" else nn.last_steps(out, lengths))
 
     def extra_repr(self):
         return f"cell={self.cell!r}, target={self.target!r}"

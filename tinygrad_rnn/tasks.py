@@ -43,6 +43,7 @@ import numpy as np
 from .autograd import Tensor, no_grad
 from .backend import get_device
 from .nn import functional as F
+from .nn.rnn import last_steps
 
 __all__ = [
     "Batch",
@@ -102,10 +103,7 @@ class Batch:
             raise ValueError(
                 f"last_step: expected output (T, B, C) = {tuple(self.x.shape[:2])} + (C,), got {tuple(output.shape)}"
             )
-        if self.lengths is None:
-            return output[-1]
-        rows = np.asarray(self.lengths, dtype=np.int64) - 1
-        return output[rows, np.arange(len(rows), dtype=np.int64)]
+        return last_steps(output, self.lengths)
 
 
 def _one_hot(indices, size):

@@ -13,4 +13,4 @@ from .cells import (
 )
 from .layers import Dropout, Embedding, Linear, ReLU, Sigmoid, Tanh
 from .module import Module, Parameter, Sequential
-from .rnn import CIFGLSTM, GRU, LSTM, RNN, GreffLSTM, PeepholeLSTM, RecurrentLayer
+from .rnn import CIFGLSTM, GRU, LSTM, RNN, GreffLSTM, PeepholeLSTM, RecurrentLayer, last_steps

@@ -201,3 +201,12 @@ class GreffLSTM(RecurrentLayer):
     """The Greff et al. 2017 variants over a sequence: ``GreffLSTM(I, H, variant="NFG")``."""
 
     cell_class = GreffLSTMCell
+
+
+def last_steps(output, lengths=None):
+    """``output`` (T, B, C) read at each sequence's own last step: (B, C), differentiably.
+    With ``lengths`` None that is ``output[-1]``; else ``output[lengths[b] - 1, b]``."""
+    if lengths is None:
+        return output[-1]
+    rows = np.asarray(lengths, dtype=np.int64) - 1
+    return output[rows, np.arange(len(rows), dtype=np.int64)]

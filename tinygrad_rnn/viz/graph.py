@@ -330,9 +330,10 @@ class _Painter:
         made = self.ix.step_of(t.creator.scope) if t.creator is not None else None
         return made is None and self.ix.step_of(consumer.scope) is not None
 
-    def _edge(self, graph, a, b, t, kind="data", lit=True, fan=False, label=None):
+    def _edge(self, graph, a, b, t, kind="data", lit=True, fan=False, label=None, norm=...):
         """One edge carrying tensor ``t``: the belt (kind "belt") and h path keep their colour
-        as rails around the gradient's colour; width and colour show ‖grad‖ on a log scale."""
+        as rails around the gradient's colour; width and colour show ‖grad‖ on a log scale
+        (``norm``: the one to draw, when not ``t``'s own, as for an edge that stands for many)."""
         attrs = {"tooltip": f"{t.name or 'tensor'} {_shape(t)}", "weight": {"belt": "8", "h": "4"}.get(kind, "1")}
         if label:
             attrs.update(label=label, fontsize="8", fontcolor="#777777")
@@ -340,7 +341,7 @@ class _Painter:
             attrs["constraint"] = "false"
         core, width = None, {"belt": 5.0, "h": 2.5}.get(kind, 1.0)
         if self.scale is not None:
-            norm = _norm(t)
+            norm = _norm(t) if norm is ... else norm  # a collapsed edge brings the norm of all it carries
             if norm is None or norm == 0:  # no gradient reached this tensor
                 core, width = "#bbbbbb", 1.0
                 attrs["style"] = "dashed"
@@ -533,9 +534,9 @@ class _Painter:
         for (a, b, kind), (t, norm, count) in edges.items():
             if a in rows:  # drawn from the row's last step, labelled with how many it gathers
                 label = f"{t.name or 'outputs'} of {count} steps" if count > 1 else None
-                self._edge(graph, rows[a][1], b, _NormProxy(t, norm), kind, True, label=label)
+                self._edge(graph, rows[a][1], b, t, kind, True, label=label, norm=norm)
             else:
-                self._edge(graph, a, b, _NormProxy(t, norm), kind, True)
+                self._edge(graph, a, b, t, kind, True, norm=norm)
         clusters.close()
 
     def _after_steps(self, step_of):
@@ -547,25 +548,6 @@ class _Painter:
             ):
                 after.add(f)
         return after
-
-
-class _NormProxy:
-    """A tensor stand-in carrying an aggregated gradient norm (for collapsed edges)."""
-
-    def __init__(self, t, norm):
-        self.name, self.shape, self._norm = t.name, t.shape, norm
-
-    @property
-    def grad(self):
-        return None if self._norm is None else _Scalar(self._norm)
-
-
-class _Scalar:
-    def __init__(self, v):
-        self.v = v
-
-    def numpy(self):
-        return np.array(self.v)
 
 
 class _ClusterTree:
