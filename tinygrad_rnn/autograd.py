@@ -300,17 +300,11 @@ def backward(tensors, grads=None, retain_graph=False):
                 )
             if g.dtype != t.data.dtype:
                 g = g.astype(t.data.dtype)
-        f = t._ctx
-        if f is None:
-            _add_to_leaf(t, g)
-            continue
-        if f.freed:
-            _raise_freed(f)
-        roots.append(f)
-        if f.grads is None:
-            f.grads = [None] * len(f.outputs)
-        old = f.grads[t._oi]
-        f.grads[t._oi] = g if old is None else old + g
+        if t._ctx is not None:
+            if t._ctx.freed:
+                _raise_freed(t._ctx)
+            roots.append(t._ctx)
+        _pass_on(t, g)
     keep_all, anomaly = _mode.keep_grads, _mode.anomaly
     for f in _graph_order(roots):
         gys = f.grads
@@ -332,19 +326,24 @@ def backward(tensors, grads=None, retain_graph=False):
             f.saved = None
             f.freed = True
         for x, gx in zip(f.inputs, gxs):
-            if gx is None or not x.requires_grad:
-                continue
-            maker = x._ctx
-            if maker is None:
-                _add_to_leaf(x, gx)
-                continue
-            pending = maker.grads
-            if pending is None:
-                pending = maker.grads = [None] * len(maker.outputs)
-            old = pending[x._oi]
-            pending[x._oi] = gx if old is None else old + gx
-            if type(gx) is SumOfProducts:
-                maker.deferred = True
+            if gx is not None and x.requires_grad:
+                _pass_on(x, gx)
+
+
+def _pass_on(x, g):
+    """Hand gradient ``g`` to tensor ``x``: into ``.grad`` for a leaf, else into the grads
+    pending for the node that made it (summed with what other consumers of ``x`` gave)."""
+    maker = x._ctx
+    if maker is None:
+        _add_to_leaf(x, g)
+        return
+    pending = maker.grads
+    if pending is None:
+        pending = maker.grads = [None] * len(maker.outputs)
+    old = pending[x._oi]
+    pending[x._oi] = g if old is None else old + g
+    if type(g) is SumOfProducts:
+        maker.deferred = True
 
 
 def _keep_output_grads(f, gys):
