@@ -27,26 +27,14 @@ def build(cell, task, hidden, seed, forget_bias=1.0):
     )
 
 
-def run(
-    cells,
-    make_task,
-    seeds,
-    steps,
-    hidden,
-    batch_size,
-    lr,
-    target,
-    eval_every,
-    test_size,
-    out=None,
-    progress=True,
-    device=None,
-    stop_at_target=True,
-    after=None,
-):
-    """Train every cell on every seed; one row per run (a dict), logs in ``out`` when given.
-    ``after(model, seed)`` may add columns measured on the trained model."""
+def run(cells, make_task, seeds, target, hidden, out=None, after=None, device=None, **train_options):
+    """Train every cell on every seed of ``make_task(seed)`` towards ``target``; one row per
+    run (a dict), a CSV log per run in ``out`` when given. ``train_options`` go to ``train``
+    (steps, batch_size, lr, eval_every, test_size, stop_at_target, progress); a run stops at
+    the target unless ``stop_at_target=False``. ``after(model, seed)`` may add columns
+    measured on the trained model."""
     rows = []
+    metric, threshold = target
     for cell in cells:
         for seed in seeds:
             task = make_task(seed)
@@ -54,28 +42,21 @@ def run(
             if device is not None:
                 model.to(device)
             log = None if out is None else pathlib.Path(out) / f"{task.name}_{cell}_seed{seed}.csv"
-            result = train(  # a run stops once it reaches the target: the table's time is time to solve
+            result = train(
                 model,
                 task,
-                steps=steps,
-                batch_size=batch_size,
-                lr=lr,
-                eval_every=eval_every,
-                test_size=test_size,
                 target=target,
-                stop_at_target=stop_at_target,
                 log=log,
-                progress=progress,
                 device=device,
                 label=f"{models.label(cell)} seed {seed}",
+                **train_options,
             )
-            metric, _ = target
             rows.append(
                 {
                     "cell": models.label(cell),
                     "seed": seed,
                     f"final test {metric}": result.final[f"test_{metric}"],
-                    f"steps to {metric} {'≥' if _higher(metric) else '<'} {target[1]}": result.reached_at,
+                    f"steps to {metric} {'≥' if _higher(metric) else '<'} {threshold}": result.reached_at,
                     "seconds": round(result.seconds, 1),
                     **(after(model, seed) if after is not None else {}),
                     "history": result.history,
@@ -109,16 +90,16 @@ def adding(
         cells,
         lambda seed: tasks.AddingProblem(length, seed=seed),
         seeds,
-        steps,
-        hidden,
-        batch_size,
-        lr,
         ("loss", 0.01),
-        eval_every,
-        test_size,
-        out,
-        progress,
-        device,
+        hidden,
+        out=out,
+        device=device,
+        steps=steps,
+        batch_size=batch_size,
+        lr=lr,
+        eval_every=eval_every,
+        test_size=test_size,
+        progress=progress,
     )
 
 
@@ -170,37 +151,27 @@ def variants(
             f"strings correct, {long_stream}-step streams": metrics["strings_correct"],
         }
 
+    common = {"out": out, "device": device, "batch_size": batch_size, "lr": lr, "progress": progress}
     reber = run(
         cells,
         lambda seed: tasks.ContinualReber(reber_length, seed=seed),
         seeds,
-        steps,
-        hidden,
-        batch_size,
-        lr,
         ("symbols_correct", 0.99),
-        100,
-        200,
-        out,
-        progress,
-        device,
-        stop_at_target=False,
+        hidden,
         after=on_long_streams,
+        steps=steps,
+        test_size=200,
+        stop_at_target=False,
+        **common,
     )
     adding_rows = run(
         cells,
         lambda seed: tasks.AddingProblem(adding_length, seed=seed),
         seeds,
-        2 * steps,
-        hidden,
-        batch_size,
-        lr,
         ("loss", 0.01),
-        100,
-        1000,
-        out,
-        progress,
-        device,
+        hidden,
+        steps=2 * steps,
+        **common,
     )
     return {"continual-reber": reber, "adding": adding_rows}
 
