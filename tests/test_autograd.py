@@ -259,7 +259,7 @@ def test_creation_functions_and_manual_seed(device):
     b = tg.randn(2, 3, device=device)
     np.testing.assert_array_equal(host(a), host(b))
     assert a.dtype == np.float32 and a.device == device
-    assert tg.zeros(2, 3, device=device).shape == (2, 3)
+    assert tg.zeros(2, 3, device=device).shape == (2, 3) and tg.zeros(2, 3).numel() == 6
     assert tg.ones((4,), dtype=np.float64, device=device).dtype == np.float64
     u = tg.rand(1000, device=device)
     assert 0 <= host(u).min() and host(u).max() < 1

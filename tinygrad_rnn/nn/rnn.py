@@ -50,11 +50,10 @@ class RecurrentLayer(Module):
             raise ValueError(f"{name}: dropout must be in [0, 1), got {dropout}")
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
         self.bias, self.batch_first, self.dropout, self.bidirectional = bias, batch_first, dropout, bidirectional
-        directions = 2 if bidirectional else 1
         cells = []
         for layer in range(num_layers):
-            for reverse in range(directions):
-                size = input_size if layer == 0 else hidden_size * directions
+            for reverse in range(self.num_directions):
+                size = input_size if layer == 0 else hidden_size * self.num_directions
                 cell = self.cell_class(size, hidden_size, bias=bias, dtype=dtype, device=device, **cell_options)
                 suffix = f"_l{layer}" + ("_reverse" if reverse else "")
                 for param_name, p in cell.named_parameters():

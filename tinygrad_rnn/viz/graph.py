@@ -150,12 +150,6 @@ class Drawing(graphviz.Digraph):
 
         return {"image/svg+xml": render_bytes(self, "svg").decode("utf-8")}
 
-    def save_as(self, path):
-        """Render to ``path`` (format from the suffix); returns the path."""
-        from .renderer import render
-
-        return render(self, path)
-
 
 def _subscript(digits):
     return digits.translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
