@@ -48,16 +48,21 @@ def _assert_same(ours, theirs, tol=1e-12):
         np.testing.assert_allclose(host(p), q.detach().numpy(), rtol=tol, atol=tol, err_msg=f"parameter {i}")
 
 
-def _run(our_cls, torch_cls, kwargs, device, missing=()):
-    start, grads = _problem(missing=missing)
-    ours, theirs = _ours(start, device), _theirs(start)
-    opt, ref = our_cls(ours, **kwargs), torch_cls(theirs, **kwargs)
+def _step_both(opt, ref, ours, theirs, grads, device):
+    """Give both optimizers the same gradients, step both, and compare after every step."""
     for step_grads in grads:
         _set_grads(ours, step_grads, device)
         _set_torch_grads(theirs, step_grads)
         opt.step()
         ref.step()
         _assert_same(ours, theirs)
+
+
+def _run(our_cls, torch_cls, kwargs, device, missing=()):
+    start, grads = _problem(missing=missing)
+    ours, theirs = _ours(start, device), _theirs(start)
+    opt, ref = our_cls(ours, **kwargs), torch_cls(theirs, **kwargs)
+    _step_both(opt, ref, ours, theirs, grads, device)
     return ours, opt
 
 
@@ -129,12 +134,7 @@ def test_param_groups_with_their_own_options(device):
     assert [g["lr"] for g in opt.param_groups] == [0.2, 0.01]
     assert [g["nesterov"] for g in opt.param_groups] == [False, True]
     assert all(g["momentum"] == 0.5 for g in opt.param_groups)
-    for step_grads in grads:
-        _set_grads(ours, step_grads, device)
-        _set_torch_grads(theirs, step_grads)
-        opt.step()
-        ref.step()
-    _assert_same(ours, theirs)
+    _step_both(opt, ref, ours, theirs, grads, device)
 
 
 def test_adam_param_groups_and_add_param_group(device):
@@ -144,12 +144,7 @@ def test_adam_param_groups_and_add_param_group(device):
     ref = torch.optim.Adam([{"params": [theirs[0]], "lr": 0.1}], lr=0.02, betas=(0.85, 0.95))
     opt.add_param_group({"params": ours[1:], "weight_decay": 0.2})
     ref.add_param_group({"params": theirs[1:], "weight_decay": 0.2})
-    for step_grads in grads:
-        _set_grads(ours, step_grads, device)
-        _set_torch_grads(theirs, step_grads)
-        opt.step()
-        ref.step()
-    _assert_same(ours, theirs)
+    _step_both(opt, ref, ours, theirs, grads, device)
 
 
 @pytest.mark.parametrize("make", [lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9), lambda ps: optim.AdamW(ps)])
