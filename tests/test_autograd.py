@@ -100,6 +100,20 @@ def test_keep_grads_keeps_every_intermediate():
     np.testing.assert_allclose(b.grad.numpy(), 1.0)
 
 
+def test_keep_grads_records_the_gradient_sent_along_each_edge():
+    x = tg.Tensor([1.0, -2.0], requires_grad=True, dtype=np.float64)
+    c = tg.Tensor([3.0, 4.0], dtype=np.float64)  # a constant: nothing flows to it
+    y = x * c
+    doubled = y * 2.0
+    z = doubled.sum() + y.sum()  # y is read by two ops; each edge has its own gradient
+    with tg.keep_grads():
+        z.backward()
+    np.testing.assert_allclose(doubled.creator.flows[0], 2 * np.sqrt(2.0))
+    np.testing.assert_allclose(z.creator.inputs[1].creator.flows[0], np.sqrt(2.0))
+    np.testing.assert_allclose(y.grad.numpy(), [3.0, 3.0])  # the tensor's total: the sum over its edges
+    np.testing.assert_allclose(y.creator.flows, [np.linalg.norm([9.0, 12.0]), 0.0])
+
+
 def test_detach_and_no_grad_cut_the_graph():
     x = tg.Tensor([1.0], requires_grad=True)
     d = x.detach()

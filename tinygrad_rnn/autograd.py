@@ -124,6 +124,7 @@ class Function:
     retain = False  # keep the outputs' gradients in their .grad
     freed = False  # backward() went through this node and dropped what it saved
     deferred = False  # a pending gradient is a SumOfProducts, to compute before use
+    flows = None  # inside keep_grads(): ‖gradient‖ this node's backward sent to each input (0.0: none)
     moves_to = None  # the outputs' device, for the one op whose outputs leave the inputs' device
 
     def __call__(self, *inputs):
@@ -322,6 +323,8 @@ def backward(tensors, grads=None, retain_graph=False):
             gxs = (gxs,)
         if anomaly:
             _check_finite(f, gxs, "backward gradient")
+        if keep_all:
+            f.flows = tuple(_norm(gx) if x.requires_grad else 0.0 for x, gx in zip(f.inputs, gxs))
         if not retain_graph:
             f.saved = None
             f.freed = True
@@ -344,6 +347,15 @@ def _pass_on(x, g):
     pending[x._oi] = g if old is None else old + g
     if type(g) is SumOfProducts:
         maker.deferred = True
+
+
+def _norm(g):
+    """The Frobenius norm of a gradient (0.0 for None), in float64."""
+    if g is None:
+        return 0.0
+    if type(g) is SumOfProducts:
+        g = g.value()
+    return float(backend.array_module(g).linalg.norm(g.astype(np.float64, copy=False).ravel()))
 
 
 def _keep_output_grads(f, gys):
