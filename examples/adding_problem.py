@@ -6,8 +6,8 @@ of the same size stays at the trivial answer (MSE 1/6).
 
 import argparse
 
-from tinygrad_rnn import experiments, tasks
-from tinygrad_rnn.train import train
+from tinygrad_rnn.lab import experiments, tasks
+from tinygrad_rnn.lab.train import train
 
 parser = argparse.ArgumentParser(description=__doc__)
 parser.add_argument("--length", type=int, default=50)

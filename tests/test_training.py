@@ -44,9 +44,9 @@ def test_recurrent_layer_learns_the_adding_problem(layer_class):
 
 import json  # noqa: E402
 
-from tinygrad_rnn import cli, experiments, tasks  # noqa: E402
-from tinygrad_rnn.models import SequenceModel  # noqa: E402
-from tinygrad_rnn.train import train  # noqa: E402
+from tinygrad_rnn.lab import cli, experiments, tasks  # noqa: E402
+from tinygrad_rnn.lab.models import SequenceModel  # noqa: E402
+from tinygrad_rnn.lab.train import train  # noqa: E402
 
 
 def test_trainer_reaches_a_target_logs_and_stops(tmp_path):
@@ -146,7 +146,7 @@ def test_experiment_commands_quick(tmp_path, capsys):
 
 
 def test_demo_quick_writes_a_self_contained_report(tmp_path):
-    from tinygrad_rnn.demo import run_demo
+    from tinygrad_rnn.lab.demo import run_demo
 
     report = run_demo(tmp_path / "demo", quick=True, progress=False)
     page = report.read_text()

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 import tinygrad_rnn as tg
-from tinygrad_rnn import cli, nn, viz
+from tinygrad_rnn import nn, viz
+from tinygrad_rnn.lab import cli
 from tinygrad_rnn.viz import graph as graph_module
 from tinygrad_rnn.viz import renderer as render_module
 

@@ -6,8 +6,8 @@ import sys
 
 import numpy as np
 
-from . import viz
-from .autograd import keep_grads
+from .. import viz
+from ..autograd import keep_grads
 from .models import CELLS, label, make_layer
 
 
@@ -16,7 +16,7 @@ def _input(steps, batch, size, seed):
 
 
 def cmd_graph(args):
-    from .autograd import Tensor
+    from ..autograd import Tensor
 
     layer = make_layer(args.cell, args.input_size, args.hidden, args.forget_bias, args.seed)
     x = Tensor(_input(args.steps, args.batch, args.input_size, args.seed))

@@ -40,10 +40,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .autograd import Tensor, no_grad
-from .backend import get_device
-from .nn import functional as F
-from .nn.rnn import last_steps
+from ..autograd import Tensor, no_grad
+from ..backend import get_device
+from ..nn import functional as F
+from ..nn.rnn import last_steps
 
 __all__ = [
     "Batch",

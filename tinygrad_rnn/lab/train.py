@@ -8,8 +8,8 @@ import pathlib
 import time
 from dataclasses import dataclass, field
 
-from . import nn, optim
-from .autograd import no_grad
+from .. import nn, optim
+from ..autograd import no_grad
 
 
 @dataclass

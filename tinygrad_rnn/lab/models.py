@@ -1,6 +1,6 @@
 """Sequence models by name: a recurrent layer of any cell, and a linear read-out."""
 
-from . import backend, nn
+from .. import backend, nn
 
 CELLS = {  # name: (layer class, its options, label)
     "rnn": (nn.RNN, {}, "RNN"),

@@ -7,8 +7,9 @@ import html
 import pathlib
 import time
 
-from . import __version__, backend, experiments, tasks, viz
-from .autograd import Tensor, keep_grads
+from .. import __version__, backend, viz
+from ..autograd import Tensor, keep_grads
+from . import experiments, tasks
 from .models import label as viz_label
 from .train import train
 
