@@ -33,6 +33,7 @@ def cmd_graph(args):
 
 def cmd_experiment(args):
     from . import experiments
+    from .tasks import make_task
 
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -53,19 +54,17 @@ def cmd_experiment(args):
         results = {"adding": experiments.adding(**options)}
     else:
         results = experiments.variants(**options)
-    baselines = {"adding": 1 / 6}
     report = []
-    for task_name, rows in results.items():
-        metric = [k for k in rows[0] if k.startswith("final")][0][len("final test ") :]
+    for task_name, runs in results.items():
+        metric = runs[0].metric
         experiments.plot_histories(
-            rows,
-            metric,
+            runs,
             out / f"{task_name}.png",
             f"{task_name}: test {metric}",
-            baseline=baselines.get(task_name),
+            baseline=make_task(task_name).baseline if metric == "loss" else None,
             log=metric == "loss",
         )
-        report += [f"## {task_name}", "", experiments.table(rows), "", experiments.summary(rows), ""]
+        report += [f"## {task_name}", "", experiments.table(runs), "", experiments.summary(runs), ""]
     text = "\n".join(report)
     (out / "results.md").write_text(text + "\n")
     print(text)

@@ -43,6 +43,8 @@ class AddingProblem(Task):
     output_size = 1
     target = "last"
     loss_name = "mse"
+    success_threshold = 0.04
+    goals = {"loss": "min", "loss_over_baseline": "min", f"fraction_within_{success_threshold}": "max"}
     FORMS = ("modern", "hochreiter")
 
     def __init__(self, length=100, form="modern", seed=0, variable_length=False):
@@ -53,7 +55,6 @@ class AddingProblem(Task):
         self.length = check_positive("AddingProblem", "length", length, least)
         self.form = form
         self.variable_length = bool(variable_length)
-        self.success_threshold = 0.04
         if form == "modern":
             self.name = "adding"
             self.baseline = 1 / 6

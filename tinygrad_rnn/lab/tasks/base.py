@@ -66,9 +66,10 @@ class Task:
     """The common interface of the tasks (see the module docstring).
 
     Subclasses set the class or instance attributes ``name``, ``input_size``, ``output_size``,
-    ``target``, ``baseline``, ``loss_name`` and write ``_generate(batch_size, rng)``, which
-    returns ``(x, y, lengths, mask)`` as NumPy arrays (``lengths``/``mask`` may be None),
-    plus ``loss`` and ``metrics``.
+    ``target``, ``baseline``, ``loss_name`` and ``goals`` (each metric that ``metrics``
+    reports, and whether a lower, "min", or a higher, "max", value is better), and write
+    ``_generate(batch_size, rng)``, which returns ``(x, y, lengths, mask)`` as NumPy arrays
+    (``lengths``/``mask`` may be None), plus ``loss`` and ``metrics``.
     """
 
     name = "task"
@@ -77,6 +78,15 @@ class Task:
     target = None
     baseline = None
     loss_name = None
+    goals = {"loss": "min"}
+
+    @classmethod
+    def higher_is_better(cls, metric):
+        """True when a larger value of ``metric`` is better (as ``goals`` says); KeyError for a
+        metric the task does not report."""
+        if metric not in cls.goals:
+            raise KeyError(f"{cls.__name__} reports no metric {metric!r}; it has {sorted(cls.goals)}")
+        return cls.goals[metric] == "max"
 
     def __init__(self, seed=0):
         self.seed = seed

@@ -20,6 +20,7 @@ class ContinualReber(ReberTask):
     """
 
     name = "continual-reber"
+    goals = {**ReberTask.goals, "strings_correct": "max"}
 
     def __init__(self, length=1000, seed=0):
         super().__init__(seed)

@@ -31,6 +31,7 @@ class CopyTask(Task):
     name = "copy"
     target = "every"
     loss_name = "cross_entropy"
+    goals = {"loss": "min", "accuracy": "max"}
 
     def __init__(self, length=100, n_symbols=8, n_copy=10, seed=0):
         super().__init__(seed)

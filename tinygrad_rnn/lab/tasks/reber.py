@@ -39,6 +39,7 @@ class ReberTask(Task):
     output_size = 7
     target = "every"
     loss_name = "binary_cross_entropy_with_logits"
+    goals = {"loss": "min", "symbols_correct": "max", "sequences_correct": "max"}
 
     def _marginal_key(self):
         raise NotImplementedError

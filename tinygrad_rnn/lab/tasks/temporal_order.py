@@ -33,6 +33,7 @@ class TemporalOrder(Task):
     output_size = 4
     target = "last"
     loss_name = "cross_entropy"
+    goals = {"loss": "min", "accuracy": "max"}
     baseline = math.log(4)
 
     def __init__(self, length=100, seed=0, variable_length=False):
