@@ -100,17 +100,17 @@ def train(
     for step in range(1, steps + 1):
         batch = task.batch(batch_size, device=device)
         loss = task.loss(model(batch.x, batch.lengths), batch)
+        value = loss.item()
+        if not math.isfinite(value):  # before the step, so the weights stay those that made it
+            if nonfinite == "raise":
+                raise FloatingPointError(f"train: the training loss became {value} at step {step}")
+            result.diverged_at = step
+            break
         opt.zero_grad()
         loss.backward()
         if clip:
             nn.utils.clip_grad_norm_(params, clip)
         opt.step()
-        value = loss.item()
-        if not math.isfinite(value):
-            if nonfinite == "raise":
-                raise FloatingPointError(f"train: the training loss became {value} at step {step}")
-            result.diverged_at = step
-            break
         running = value if running is None else 0.95 * running + 0.05 * value
         if bar is not None:
             bar.update(1)
