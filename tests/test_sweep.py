@@ -232,6 +232,8 @@ def test_holm_adjustment():
     # m = 4: sorted p 0.01, 0.02, 0.03, 0.5 -> 0.04, 0.06, 0.06 (made monotone), 0.5
     np.testing.assert_allclose(stats.holm([0.03, 0.5, 0.01, 0.02]), [0.06, 0.5, 0.04, 0.06])
     np.testing.assert_allclose(stats.holm([0.9, 0.8]), [1.0, 1.0])  # capped at 1
+    # 0.012 x 2 = 0.024 would fall below 0.011 x 3 = 0.033 and 0.01 x 4 = 0.04: held at 0.04
+    np.testing.assert_allclose(stats.holm([0.2, 0.012, 0.01, 0.011]), [0.2, 0.04, 0.04, 0.04])
     assert stats.holm([]).shape == (0,)
 
 

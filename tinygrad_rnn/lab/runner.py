@@ -2,12 +2,12 @@
 whose scheduler address is given. Each finished trial goes to the results database at once;
 trials with a result there are skipped, so running a sweep again resumes it."""
 
-import asyncio
 import contextlib
 import logging
 import os
+import time
 
-from distributed import Client, LocalCluster, get_worker, wait
+from distributed import Client, LocalCluster, as_completed, get_worker
 from distributed.client import FutureCancelledError
 
 from .results import ResultsDB
@@ -76,16 +76,19 @@ def _execute(client, todo, store, progress, name):
     """Submit ``todo``, store each result as it arrives, and return how many failed."""
     futures = client.map(_on_worker, todo, key=[f"trial-{t.id}" for t in todo], pure=False)
     trial_of = dict(zip((f.key for f in futures), todo))
+    pending = {f.key: f for f in futures}  # a stored result is let go, here and on its worker
+    finished = as_completed(futures)
+    del futures
     bar = _Bar(len(todo), name, progress)
-    pending, failed = set(futures), 0
+    failed = 0
     try:
         while pending:
-            try:
-                done, pending = wait(pending, timeout=1.0, return_when="FIRST_COMPLETED")
-            except (TimeoutError, asyncio.TimeoutError):  # distinct types before Python 3.11
-                done = ()
-            for future in done:
-                result = _result(future, trial_of[future.key])
+            ready = finished.next_batch(block=False)
+            if not ready:
+                time.sleep(0.25)
+            for future in ready:
+                del pending[future.key]
+                result = _result(future, trial_of.pop(future.key))
                 store.write(result)
                 failed += not result.ok
                 bar.update(result.ok)
@@ -93,7 +96,7 @@ def _execute(client, todo, store, progress, name):
     finally:
         bar.close()
         if pending:
-            client.cancel(list(pending))
+            client.cancel(list(pending.values()))
     return failed
 
 
@@ -136,8 +139,9 @@ class _Bar:
             self.bar.update(1)
 
     def show(self, running):
-        if self.bar is not None:
-            self.bar.set_postfix_str(f"running {'?' if running is None else running}, failed {self.failed}")
+        text = f"running {'?' if running is None else running}, failed {self.failed}"
+        if self.bar is not None and text != self.bar.postfix:  # redraw only on a change
+            self.bar.set_postfix_str(text)
 
     def close(self):
         if self.bar is not None:

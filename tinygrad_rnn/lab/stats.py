@@ -3,6 +3,7 @@ trials' scores, a two-sided test against the reference cell (Mann-Whitney U by d
 Welch's t-test), Holm's correction over the cells of the task, and box plots in the manner
 of Greff et al. (2017), Fig. 3."""
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -97,8 +98,8 @@ def summarize(results, reference=None, test="mann-whitney", alpha=0.05, cells=No
             p_values.append(1.0 if np.isnan(p) else float(p))  # nan: two constant, equal samples
         adjusted = holm(p_values) if p_values else []
         for cell, p, q in zip(compared, p_values, adjusted):
-            rows[cell] = CellSummary(
-                **{**rows[cell].__dict__, "p": p, "p_holm": float(q), "significant": q < alpha, "better": better[cell]}
+            rows[cell] = dataclasses.replace(
+                rows[cell], p=p, p_holm=float(q), significant=q < alpha, better=better[cell]
             )
         out += rows.values()
     return out
