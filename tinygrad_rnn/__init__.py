@@ -15,7 +15,16 @@ from .autograd import (
     no_grad,
     scope,
 )
-from .backend import Device, cuda_available, default_device, get_device, manual_seed, set_default_device
+from .backend import (
+    Device,
+    cuda_available,
+    default_device,
+    get_device,
+    get_num_threads,
+    manual_seed,
+    set_default_device,
+    set_num_threads,
+)
 from .creation import (
     arange,
     full,

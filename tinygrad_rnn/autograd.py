@@ -255,10 +255,10 @@ class SumOfProducts:
         if not self.lefts:
             return self.total
         if len(self.lefts) == 1:
-            product = self.lefts[0].T @ self.rights[0]
+            product = backend.matmul(self.lefts[0].T, self.rights[0])
         else:
             xp = backend.array_module(self.lefts[0])
-            product = xp.concatenate(self.lefts).T @ xp.concatenate(self.rights)
+            product = backend.matmul(xp.concatenate(self.lefts).T, xp.concatenate(self.rights))
         return product if self.total is None else product + self.total
 
 

@@ -5,6 +5,7 @@ every CPU feature works with CuPy absent, or installed on a machine with no GPU.
 """
 
 import os
+import time
 
 import numpy as np
 
@@ -164,6 +165,107 @@ def array_module(array):
     if hasattr(array, "__cuda_array_interface__"):
         return _load_cuda().xp
     return np
+
+
+# -- BLAS threads on the CPU ----------------------------------------------------------
+
+
+class _BlasThreads:
+    """NumPy's BLAS (OpenBLAS, MKL, ...) splits every matrix product over all its threads.
+    For the small products of a recurrent step (32×64 @ 64×256) that gains little and, when
+    another program keeps a core busy, costs much: waking a BLAS thread then waits for the
+    busy core, and a step runs several times slower. So:
+
+    - a product under ``LARGE`` multiply-adds runs on one thread;
+    - a larger one runs on ``get_num_threads()`` threads, and is timed: when it took
+      ``SLOWER`` times longer than one thread would have (measured once, at first use), the
+      cores are contended, and large products run on one thread for ``BACKOFF`` seconds.
+
+    The count is switched through threadpoolctl (about half a microsecond), only when a
+    product needs the other one. Without threadpoolctl, BLAS keeps its own setting."""
+
+    LARGE = 1 << 23  # m·k·n; where two threads start to pay on 2 cores: benchmarks/bench_threads.py
+    SLOWER = 1.5  # several threads on free cores take about 1/threads of one thread's time
+    BACKOFF = 1.0
+
+    def __init__(self):
+        self.controllers = None  # found on first use: the BLAS libraries loaded by NumPy
+        self.many = 1  # threads for large products (BLAS's own count until set)
+        self.now = 1  # the count BLAS is set to
+        self.seconds_per_madd = 0.0  # one thread's time per multiply-add, measured at first use
+        self.contended_until = 0.0
+
+    def _find(self):
+        try:
+            from threadpoolctl import ThreadpoolController
+        except ImportError:
+            self.controllers = []
+        else:
+            self.controllers = ThreadpoolController().select(user_api="blas").lib_controllers
+        self.now = self.many = max([c.num_threads for c in self.controllers], default=1)
+        a = np.ones((256, 256), np.float32)
+        self.set(1)
+        best = float("inf")
+        for _ in range(3):
+            start = time.perf_counter()
+            a @ a
+            best = min(best, time.perf_counter() - start)
+        self.seconds_per_madd = best / a.size / 256
+
+    def set(self, count):
+        if self.controllers is None:
+            self._find()
+        if count != self.now:
+            for c in self.controllers:
+                c.set_num_threads(count)
+            self.now = count
+
+    def matmul(self, a, b):
+        """``a @ b`` for NumPy arrays, on the thread count its size (and the machine) calls for."""
+        madds = a.size * (b.shape[-1] if b.ndim > 1 else 1)
+        if madds < self.LARGE or self.many == 1:
+            if self.now != 1:
+                self.set(1)
+            return a @ b
+        start = time.perf_counter()
+        if start < self.contended_until:
+            self.set(1)
+            return a @ b
+        self.set(self.many)
+        out = a @ b
+        if time.perf_counter() - start > self.SLOWER * madds * self.seconds_per_madd:
+            self.contended_until = time.perf_counter() + self.BACKOFF
+        return out
+
+
+blas = _BlasThreads()
+
+
+def set_num_threads(count):
+    """Use up to ``count`` threads for large matrix products on the CPU (``torch.set_num_threads``);
+    small ones always run on one. The default is the BLAS library's own count (its
+    environment variables, e.g. ``OMP_NUM_THREADS``, or the number of cores)."""
+    if not isinstance(count, int) or isinstance(count, bool) or count < 1:
+        raise ValueError(f"set_num_threads: expected a positive int, got {count!r}")
+    if blas.controllers is None:
+        blas._find()
+    blas.many = count
+
+
+def get_num_threads():
+    """The number of threads large matrix products on the CPU may use."""
+    if blas.controllers is None:
+        blas._find()
+    return blas.many
+
+
+def matmul(a, b):
+    """``a @ b``; on the CPU with the BLAS thread count the product's size calls for."""
+    if type(a) is np.ndarray:
+        if blas.controllers is None:
+            blas._find()
+        return blas.matmul(a, b)
+    return a @ b
 
 
 def scatter_add(target, index, values):

@@ -372,7 +372,7 @@ class MatMul(Function):
     op = "matmul"
 
     def forward(self, x, w):
-        return x @ w
+        return backend.matmul(x, w)
 
     def explain(self, arrays, error):
         x, w = arrays[-2:]
@@ -396,7 +396,7 @@ class AddMM(MatMul):
     op = "addmm"
 
     def forward(self, c, x, w):
-        out = x @ w
+        out = backend.matmul(x, w)
         out += c
         return out
 
@@ -409,7 +409,7 @@ def _matmul_grads(xt, wt, gy):
     """(gx, gw) for out = x @ w; a 2-D w's gradient is a SumOfProducts over all leading axes."""
     x, w = xt.data, wt.data
     if w.ndim == 2 and x.ndim >= 2:
-        gx = gy @ w.T if xt.requires_grad else None
+        gx = backend.matmul(gy, w.T) if xt.requires_grad else None
         if not wt.requires_grad:
             return gx, None
         if x.ndim > 2:
@@ -424,9 +424,9 @@ def _matmul_grads(xt, wt, gy):
         gy = xp.expand_dims(gy, -1)
     gx = gw = None
     if xt.requires_grad:
-        gx = sum_to(gy @ xp.swapaxes(w2, -1, -2), x2.shape).reshape(x.shape)
+        gx = sum_to(backend.matmul(gy, xp.swapaxes(w2, -1, -2)), x2.shape).reshape(x.shape)
     if wt.requires_grad:
-        gw = sum_to(xp.swapaxes(x2, -1, -2) @ gy, w2.shape).reshape(w.shape)
+        gw = sum_to(backend.matmul(xp.swapaxes(x2, -1, -2), gy), w2.shape).reshape(w.shape)
     return gx, gw
 
 
