@@ -55,11 +55,10 @@ def test_belt_joins_consecutive_cell_states_in_every_step():
     )
     assert len(cells) == 5  # c_0 (initial) .. c_4
     for prev, nxt in zip(cells, cells[1:]):  # a belt path: prev -> mul -> add -> nxt
-        mul = next(f for (tid, f) in belt if tid == id(prev) and f != "out")
-        assert mul.op == "mul" and any(x.name == "f" for x in mul.inputs)
-        product = mul.outputs[0]()
-        assert (id(product), nxt.creator) in belt and nxt.creator.op == "add"
-        assert (id(nxt), "out") in belt
+        mul = next(f for (tid, f) in belt if tid == prev.key and f != "out")
+        assert mul.op == "mul" and any(x.name == "f" for x in index.inputs[mul])
+        assert ((mul.seq, 0), nxt.creator) in belt and nxt.creator.op == "add"
+        assert (nxt.key, "out") in belt
 
 
 def test_belt_edges_are_drawn_in_the_belt_colour():

@@ -2,10 +2,9 @@
 
 import numpy as np
 
-from . import nn, optim
+from . import nn, optim  # noqa: E402  (the layers above the core)
 from .autograd import (
     Function,
-    Tensor,
     backward,
     current_scope,
     detect_anomaly,
@@ -90,6 +89,7 @@ from .ops import (
     where,
 )
 from .serialization import load, save
+from .tensor import Tensor
 
 float32 = np.float32
 float64 = np.float64

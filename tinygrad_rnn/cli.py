@@ -16,7 +16,7 @@ def _input(steps, batch, size, seed):
 
 
 def cmd_graph(args):
-    from .autograd import Tensor
+    from .tensor import Tensor
 
     layer = make_layer(args.cell, args.input_size, args.hidden, args.forget_bias, args.seed)
     x = Tensor(_input(args.steps, args.batch, args.input_size, args.seed))

@@ -3,7 +3,7 @@
 import numpy as np
 
 from . import backend
-from .autograd import Tensor
+from .tensor import Tensor
 
 
 def _shape(shape):

@@ -8,8 +8,9 @@ import pathlib
 import time
 
 from . import __version__, backend, experiments, tasks, viz
-from .autograd import Tensor, keep_grads
+from .autograd import keep_grads
 from .models import label as viz_label
+from .tensor import Tensor
 from .train import train
 
 CELLS = ("rnn", "lstm", "gru")

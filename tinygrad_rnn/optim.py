@@ -20,7 +20,8 @@ closed form of ``torch.optim.lr_scheduler``, as a function of the epoch count.
 import math
 import numbers
 
-from .autograd import Tensor, enable_grad, no_grad
+from .autograd import enable_grad, no_grad
+from .tensor import Tensor
 
 
 class Optimizer:

@@ -40,10 +40,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .autograd import Tensor, no_grad
+from .autograd import no_grad
 from .backend import get_device
 from .nn import functional as F
 from .nn.rnn import last_steps
+from .tensor import Tensor
 
 __all__ = [
     "Batch",

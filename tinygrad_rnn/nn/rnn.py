@@ -9,7 +9,8 @@ step then adds one recurrent matmul (``cell.step``). The graph is stamped with s
 import numpy as np
 
 from .. import ops
-from ..autograd import Tensor, scope
+from ..autograd import scope
+from ..tensor import Tensor
 from . import functional as F
 from .cells import CIFGLSTMCell, GreffLSTMCell, GRUCell, LSTMCell, PeepholeLSTMCell, RNNCell
 from .module import Module

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..autograd import Tensor, keep_grads
+from ..autograd import keep_grads
+from ..tensor import Tensor
 from .graph import STEP, GraphIndex
 
 
@@ -94,14 +95,16 @@ def _states_by_step(index, layer):
     found = {}
     layers = set()
     for t in index.tensors.values():
-        if t.name in ("h", "c") and t.creator is not None and t.grad is not None:
+        if t.name in ("h", "c") and t.creator is not None and t.tensor is not None and t.tensor.grad is not None:
             scope = t.creator.scope
             step = index.step_of(scope)
             if step is None or "reverse" in scope:
                 continue
             layer_name = next((s for s in scope if s.startswith("layer")), "")
             layers.add(layer_name)
-            found.setdefault(layer_name, {}).setdefault(t.name, {})[int(STEP.match(step[-1]).group(1))] = t.grad.numpy()
+            found.setdefault(layer_name, {}).setdefault(t.name, {})[int(STEP.match(step[-1]).group(1))] = (
+                t.tensor.grad.numpy()
+            )
     if not found:
         return {}
     chosen = f"layer{layer}" if layer is not None else max(layers, key=lambda s: int(s[5:] or 0))

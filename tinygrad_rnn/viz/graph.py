@@ -13,7 +13,7 @@ from collections import defaultdict
 import graphviz
 import numpy as np
 
-from ..autograd import Tensor
+from ..tensor import Tensor
 
 GATES = {  # name: (fill colour, meaning in the seed)
     "f": ("#f4c7c3", "forget gate"),
@@ -39,25 +39,63 @@ HIGHLIGHTS = {
 }
 
 
+class Value:
+    """What flows along an edge of the recorded graph, as drawings see it: a leaf tensor, or
+    output ``slot`` of node ``creator`` (whose tensor may be gone: the node keeps its shape,
+    dtype and name). ``tensor`` is the live tensor, when there is one; ``key`` names it."""
+
+    def __init__(self, creator=None, slot=0, leaf=None):
+        self.creator, self.slot = creator, slot
+        self.tensor = leaf if creator is None else creator.output(slot)
+        if creator is None:
+            self.key, self.name, self.shape = id(leaf), leaf.name, leaf.shape
+            self.dtype, self.requires_grad = leaf.dtype, leaf.requires_grad
+        else:
+            self.key, self.name, self.shape = (creator.seq, slot), creator.output_name(slot), creator.shapes[slot]
+            self.dtype, self.requires_grad = creator.dtype, True
+
+    @property
+    def grad_norm(self):
+        """‖∂L/∂ this value‖ from the last backward pass made inside ``keep_grads()`` (None: none)."""
+        if self.creator is not None and self.creator.totals is not None:
+            return self.creator.totals[self.slot]
+        grad = None if self.tensor is None else self.tensor.grad
+        return None if grad is None else float(np.linalg.norm(grad.numpy().astype(np.float64).ravel()))
+
+    @property
+    def size(self):
+        return int(np.prod(self.shape))
+
+    def item(self):
+        return self.tensor.item()
+
+
 class GraphIndex:
-    """The recorded graph behind ``outputs``: its nodes in creation order and, for every
-    tensor on an edge, the nodes that consume it."""
+    """The recorded graph behind ``outputs``: its nodes in creation order, the Value on each
+    of their inputs, and, for every Value, the nodes that consume it. Drawings read the
+    engine's graph only through this class."""
 
     def __init__(self, outputs):
-        self.outputs = list(outputs)
-        self.tensors = {id(t): t for t in self.outputs}
+        self.outputs = [Value(t.creator, t._oi) if t.creator is not None else Value(leaf=t) for t in outputs]
+        self.tensors = {v.key: v for v in self.outputs}
         self.consumers = defaultdict(list)
-        nodes, stack = set(), [t.creator for t in self.outputs if t.creator is not None]
+        self.inputs = {}
+        nodes, stack = set(), [v.creator for v in self.outputs if v.creator is not None]
         while stack:
             f = stack.pop()
             if f in nodes:
                 continue
             nodes.add(f)
-            for x in f.inputs:
-                self.tensors[id(x)] = x
-                self.consumers[id(x)].append(f)
-                if x.creator is not None:
-                    stack.append(x.creator)
+            values = []
+            for k in range(len(f.parents)):
+                parent, where = f.source(k)
+                v = Value(parent, where) if parent is not None else Value(leaf=where)
+                v = self.tensors.setdefault(v.key, v)
+                values.append(v)
+                self.consumers[v.key].append(f)
+                if parent is not None:
+                    stack.append(parent)
+            self.inputs[f] = values
         self.nodes = sorted(nodes, key=lambda f: f.seq)
 
     def step_of(self, scope):
@@ -74,7 +112,7 @@ class GraphIndex:
         belt = set()
         for t in self.tensors.values():
             if t.name == "c" and t.creator is not None and self._reaches_c(t.creator, belt, depth=0):
-                belt.add((id(t), "out"))
+                belt.add((t.key, "out"))
         return belt
 
     def _reaches_c(self, f, belt, depth):
@@ -82,18 +120,15 @@ class GraphIndex:
         if f.op not in ("add", "mul", "sub") or depth > 3:
             return False
         found = False
-        for x in f.inputs:
+        for x in self.inputs[f]:
             if x.name == "c" or (x.creator is not None and self._reaches_c(x.creator, belt, depth + 1)):
-                belt.add((id(x), f))
+                belt.add((x.key, f))
                 found = True
         return found
 
 
 def _norm(t):
-    g = t.grad
-    if g is None:
-        return None
-    return float(np.sqrt((g.numpy().astype(np.float64) ** 2).sum()))
+    return t.grad_norm
 
 
 class GradientScale:
@@ -255,12 +290,12 @@ class _Painter:
 
     # -- what each thing looks like -----------------------------------------------
     def _tensor_label(self, t):
-        name = self.names.get(id(t)) or t.name
+        name = self.names.get(t.key) or t.name
         if name is None and t.creator is not None and t.creator.op == "permute":
-            inner = t.creator.inputs[0]
-            base = self.names.get(id(inner)) or inner.name
+            inner = self.ix.inputs[t.creator][0]
+            base = self.names.get(inner.key) or inner.name
             name = f"{base}ᵀ" if base else None
-        if name is None and t.creator is None and not t.requires_grad and t.data.size == 1:
+        if name is None and t.creator is None and not t.requires_grad and t.size == 1:
             return f"{t.item():g}"  # a constant, like the 1 of 1 - z
         if name is None:
             name = ("parameter" if t.requires_grad else "input") if t.creator is None else "output"
@@ -298,7 +333,7 @@ class _Painter:
                 "fontsize": "9",
                 "tooltip": f"the input of step {k} (one slice of an input cut into steps), {_shape(t)}",
             }
-        if t.creator is None or (t.creator.op == "permute" and t.creator.inputs[0].creator is None):
+        if t.creator is None or (t.creator.op == "permute" and self.ix.inputs[t.creator][0].creator is None):
             kind = "parameter" if t.requires_grad else "input"
             fill = "#fff2b3" if t.requires_grad else "#d9f0d3"
             return {
@@ -358,13 +393,14 @@ class _Painter:
     # -- the expanded view ----------------------------------------------------------
     def expanded(self, graph):
         ix, p = self.ix, self.p
-        shown = {tid for tid, t in ix.tensors.items() if t.creator is None or t.name or tid in map(id, ix.outputs)}
+        outputs = {v.key for v in ix.outputs}
+        shown = {tid for tid, t in ix.tensors.items() if t.creator is None or t.name or tid in outputs}
         clusters = _ClusterTree(graph, p)
         shared = self._shared_tensors()
         lit_nodes = self._lit_nodes()
         hidden = self._hidden(shared)
         dropped = set() if self.weights else self._weight_tensors()
-        hidden |= {f for f in ix.nodes if all(id(x) in dropped for x in f.inputs)}
+        hidden |= {f for f in ix.nodes if all(x.key in dropped for x in ix.inputs[f])}
         for f in ix.nodes:
             if f in hidden:
                 continue
@@ -417,8 +453,8 @@ class _Painter:
         params = set(self.names) or {tid for tid, t in self.ix.tensors.items() if t.creator is None and t.requires_grad}
         weights = {tid for tid in self.ix.tensors if tid in params}
         for f in self.ix.nodes:  # oldest first: a node's inputs are decided before it
-            if all(id(x) in weights for x in f.inputs):
-                weights.update(id(r()) for r in f.outputs if r() is not None)
+            if all(x.key in weights for x in self.ix.inputs[f]):
+                weights.update((f.seq, k) for k in range(len(f.outputs)))
         return weights
 
     def _hidden(self, shared):
@@ -426,7 +462,7 @@ class _Painter:
         return {self.ix.tensors[tid].creator for tid in shared if self.ix.tensors[tid].creator is not None}
 
     def _leaf_scope(self, t):
-        scopes = {f.scope for f in self.ix.consumers[id(t)]}
+        scopes = {f.scope for f in self.ix.consumers[t.key]}
         return scopes.pop() if len(scopes) == 1 else ()
 
     def _shared_tensors(self):
@@ -456,11 +492,15 @@ class _Painter:
                 continue
             lit.update(self.ix.consumers[tid])
             if t.creator is not None:  # c = f * c + i * g: the products that make it belong to it
-                lit.update(x.creator for x in t.creator.inputs if x.creator is not None and x.creator.op == "mul")
+                lit.update(
+                    x.creator for x in self.ix.inputs[t.creator] if x.creator is not None and x.creator.op == "mul"
+                )
             f, depth = t.creator, 0
             while f is not None and depth < 4 and (depth == 0 or f.op in ("sigmoid", "tanh", "split", "addmm")):
                 lit.add(f)
-                main = max(f.inputs, key=lambda x: x.creator is not None and x.creator.op in ("split", "addmm"))
+                main = max(
+                    self.ix.inputs[f], key=lambda x: x.creator is not None and x.creator.op in ("split", "addmm")
+                )
                 f, depth = main.creator, depth + 1
         return lit
 
@@ -468,7 +508,7 @@ class _Painter:
         """A tensor is lit when it is highlighted by name, or a lit node makes or uses it."""
         if self.lit is None or t.name in self.lit or t.creator in lit_nodes:
             return True
-        return any(f in lit_nodes for f in self.ix.consumers[id(t)])
+        return any(f in lit_nodes for f in self.ix.consumers[t.key])
 
     # -- the collapsed view ---------------------------------------------------------
     def collapsed(self, graph):
@@ -538,7 +578,7 @@ class _Painter:
         after = set()
         for f in self.ix.nodes:  # oldest first, so a node's inputs are classified before it
             if step_of[f] is None and any(
-                x.creator is not None and (step_of[x.creator] or x.creator in after) for x in f.inputs
+                x.creator is not None and (step_of[x.creator] or x.creator in after) for x in self.ix.inputs[f]
             ):
                 after.add(f)
         return after

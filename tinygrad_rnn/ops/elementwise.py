@@ -1,0 +1,440 @@
+"""Elementwise ops: each a Function with its chain rule under its forward pass, and the
+function users call under it.
+
+Notation: ``x, y`` are input arrays, ``out`` the output, ``gy`` the gradient arriving at
+the output, ``gx`` the one returned for an input; ``xp`` is the array module (numpy or
+cupy). ``self.needs[k]`` says whether input k wants a gradient: a forward pass keeps only
+what the wanted gradients read.
+"""
+
+import numpy as np
+
+from .. import backend
+from ..autograd import Function, describe_shapes, sum_to
+from ..backend import array_module as _xp
+from .operands import operands
+
+_CONSTANTS = {}
+
+
+def _const(value, like):
+    """``value`` as a 0-d array of ``like``'s dtype: NumPy computes with one about twice as
+    fast as with a Python number (on CuPy, the number itself). Reference path: ``value``."""
+    if type(like) is not np.ndarray:
+        return value
+    key = (value, like.dtype)
+    c = _CONSTANTS.get(key)
+    if c is None:
+        c = _CONSTANTS[key] = np.array(value, like.dtype)
+    return c
+
+
+def _binary(cls, x, y):
+    """Apply the two-input op ``cls`` to tensors or numbers (numbers take the tensor's dtype)."""
+    tensor = Function.tensor_class
+    if type(x) is not tensor or type(y) is not tensor or x.data.dtype is not y.data.dtype:
+        x, y = operands(cls.op, x, y)  # the fast path above skips this for two tensors of one dtype
+    return cls()(x, y)
+
+
+# -- two inputs -------------------------------------------------------------------------
+
+
+class Add(Function):
+    """out = x + y;  gx = gy, gy_y = gy, each summed back to its input's shape."""
+
+    __slots__ = ("in_shapes",)
+    op = "add"
+
+    def forward(self, x, y):
+        self.in_shapes = x.shape, y.shape
+        return x + y
+
+    def backward(self, gy):
+        sx, sy = self.in_shapes
+        return sum_to(gy, sx), sum_to(gy, sy)
+
+
+def add(x, y):
+    return _binary(Add, x, y)
+
+
+class Sub(Function):
+    """out = x - y;  gx = gy, g_y = -gy."""
+
+    __slots__ = ("in_shapes",)
+    op = "sub"
+
+    def forward(self, x, y):
+        self.in_shapes = x.shape, y.shape
+        return x - y
+
+    def backward(self, gy):
+        sx, sy = self.in_shapes
+        return sum_to(gy, sx), (sum_to(-gy, sy) if self.needs[1] else None)
+
+
+def sub(x, y):
+    return _binary(Sub, x, y)
+
+
+class Mul(Function):
+    """out = x * y;  gx = gy * y, g_y = gy * x."""
+
+    __slots__ = ("in_shapes",)
+    op = "mul"
+
+    def forward(self, x, y):
+        self.in_shapes = x.shape, y.shape
+        self.saved = (y if self.needs[0] else None), (x if self.needs[1] else None)
+        return x * y
+
+    def backward(self, gy):
+        y, x = self.saved
+        sx, sy = self.in_shapes
+        gx = sum_to(gy * y, sx) if y is not None else None
+        g_y = sum_to(gy * x, sy) if x is not None else None
+        return gx, g_y
+
+
+def mul(x, y):
+    return _binary(Mul, x, y)
+
+
+class Div(Function):
+    """out = x / y;  gx = gy / y, g_y = -gx * x / y."""
+
+    __slots__ = ("in_shapes",)
+    op = "div"
+
+    def forward(self, x, y):
+        self.in_shapes = x.shape, y.shape
+        self.saved = (x if self.needs[1] else None), y
+        return x / y
+
+    def backward(self, gy):
+        x, y = self.saved
+        gx = gy / y
+        g_y = sum_to(-gx * x / y, self.in_shapes[1]) if self.needs[1] else None
+        return sum_to(gx, self.in_shapes[0]), g_y
+
+
+def div(x, y):
+    return _binary(Div, x, y)
+
+
+# -- one input --------------------------------------------------------------------------
+
+
+class Neg(Function):
+    __slots__ = ()
+    op = "neg"
+
+    def forward(self, x):
+        return -x
+
+    def backward(self, gy):
+        return -gy
+
+
+def neg(x):
+    return Neg()(x)
+
+
+class Pow(Function):
+    """out = x ** p for a constant exponent p;  gx = gy * p * x ** (p - 1)."""
+
+    __slots__ = ("p",)
+    op = "pow"
+
+    def __init__(self, p):
+        self.p = p
+
+    def forward(self, x):
+        self.saved = x
+        return x**self.p
+
+    def backward(self, gy):
+        return gy * (self.p * self.saved ** (self.p - 1))
+
+
+def pow(x, p):
+    if not isinstance(p, (int, float)) or isinstance(p, bool):
+        raise TypeError(
+            f"pow: the exponent must be a Python number, got {type(p).__name__}; "
+            "for a tensor exponent use exp(p * log(x))"
+        )
+    return Pow(p)(x)
+
+
+class Exp(Function):
+    """out = eˣ;  gx = gy * out."""
+
+    __slots__ = ()
+    op = "exp"
+
+    def forward(self, x):
+        self.saved = out = _xp(x).exp(x)
+        return out
+
+    def backward(self, gy):
+        return gy * self.saved
+
+
+def exp(x):
+    return Exp()(x)
+
+
+class Log(Function):
+    """out = ln x;  gx = gy / x."""
+
+    __slots__ = ()
+    op = "log"
+
+    def forward(self, x):
+        self.saved = x
+        return _xp(x).log(x)
+
+    def backward(self, gy):
+        return gy / self.saved
+
+
+def log(x):
+    return Log()(x)
+
+
+class Sqrt(Function):
+    """out = √x;  gx = gy / (2 out)."""
+
+    __slots__ = ()
+    op = "sqrt"
+
+    def forward(self, x):
+        self.saved = out = _xp(x).sqrt(x)
+        return out
+
+    def backward(self, gy):
+        return gy / (2 * self.saved)
+
+
+def sqrt(x):
+    return Sqrt()(x)
+
+
+class Abs(Function):
+    """out = |x|;  gx = gy * sign(x)."""
+
+    __slots__ = ()
+    op = "abs"
+
+    def forward(self, x):
+        self.saved = x
+        return abs(x)
+
+    def backward(self, gy):
+        return gy * _xp(gy).sign(self.saved)
+
+
+def abs_(x):
+    return Abs()(x)
+
+
+class Tanh(Function):
+    """out = tanh(x);  gx = gy * (1 - out²)."""
+
+    __slots__ = ()
+    op = "tanh"
+
+    def forward(self, x):
+        self.saved = out = _xp(x).tanh(x)
+        return out
+
+    def backward(self, gy):
+        out = self.saved
+        return gy * (_const(1, out) - out * out)
+
+
+def tanh(x):
+    return Tanh()(x)
+
+
+class Sigmoid(Function):
+    """out = σ(x) = (1 + tanh(x/2)) / 2 (no overflow for any x);  gx = gy * out * (1 - out)."""
+
+    __slots__ = ()
+    op = "sigmoid"
+
+    def forward(self, x):
+        half = _const(0.5, x)
+        self.saved = out = half + half * _xp(x).tanh(x * half)
+        return out
+
+    def backward(self, gy):
+        out = self.saved
+        return gy * out * (_const(1, out) - out)
+
+
+def sigmoid(x):
+    return Sigmoid()(x)
+
+
+class Relu(Function):
+    """out = max(x, 0);  gx = gy where x > 0."""
+
+    __slots__ = ()
+    op = "relu"
+
+    def forward(self, x):
+        self.saved = out = _xp(x).maximum(x, 0)
+        return out
+
+    def backward(self, gy):
+        return gy * (self.saved > 0)
+
+
+def relu(x):
+    return Relu()(x)
+
+
+class Clip(Function):
+    """out = min(max(x, low), high); the gradient flows where low <= x <= high."""
+
+    __slots__ = ("low", "high")
+    op = "clip"
+
+    def __init__(self, low, high):
+        self.low, self.high = low, high
+
+    def forward(self, x):
+        xp = _xp(x)
+        self.saved = x
+        if self.low is not None:
+            x = xp.maximum(x, self.low)
+        return x if self.high is None else xp.minimum(x, self.high)
+
+    def backward(self, gy):
+        x = self.saved
+        inside = True
+        if self.low is not None:
+            inside = x >= self.low
+        if self.high is not None:
+            inside = inside & (x <= self.high)
+        return gy * inside
+
+
+def clip(x, low=None, high=None):
+    """Clamp to [low, high] (either may be None), as ``torch.clamp``."""
+    if low is None and high is None:
+        raise ValueError("clip: give low, high or both")
+    return Clip(low, high)(x)
+
+
+class Cast(Function):
+    """A change of dtype; the gradient goes back in the input's dtype."""
+
+    __slots__ = ("to", "source")
+    op = "cast"
+
+    def __init__(self, dtype):
+        self.to = dtype
+
+    def forward(self, x):
+        self.source = x.dtype
+        return x.astype(self.to)
+
+    def backward(self, gy):
+        return gy.astype(self.source)
+
+
+def cast(x, dtype):
+    dtype = np.dtype(dtype)
+    if x.data.dtype == dtype:
+        return x
+    if dtype.kind != "f":  # integer and boolean results carry no gradient
+        return Function.tensor_class._wrap(x.data.astype(dtype), x.device)
+    return Cast(dtype)(x)
+
+
+class ToDevice(Function):
+    """A move between devices; the gradient moves back."""
+
+    __slots__ = ("source", "moves_to")
+    op = "to_device"
+
+    def __init__(self, target):
+        self.moves_to = target
+
+    def forward(self, x):
+        self.source = backend.device_of(x)
+        return self.moves_to.asarray(x)
+
+    def backward(self, gy):
+        return self.source.asarray(gy)
+
+
+def to_device(x, device):
+    device = backend.get_device(device)
+    return x if x.device is device else ToDevice(device)(x)
+
+
+class Where(Function):
+    """out = x where cond else y (cond: a boolean input, not differentiated);
+    gx = gy where cond, g_y = gy elsewhere."""
+
+    __slots__ = ("in_shapes",)
+    op = "where"
+
+    def forward(self, cond, x, y):
+        self.in_shapes = x.shape, y.shape
+        self.saved = cond
+        return _xp(x).where(cond, x, y)
+
+    def explain(self, arrays, error):
+        return f"cannot apply to {describe_shapes(arrays[1:])}: {error}"
+
+    def backward(self, gy):
+        cond = self.saved
+        gx = sum_to(gy * cond, self.in_shapes[0]) if self.needs[1] else None
+        g_y = sum_to(gy * ~cond, self.in_shapes[1]) if self.needs[2] else None
+        return None, gx, g_y
+
+
+def where(cond, x, y):
+    """``x`` where ``cond`` holds, else ``y`` (``torch.where``); numbers take the tensors' dtype."""
+    x, y = operands("where", x, y)
+    tensor = Function.tensor_class
+    if isinstance(cond, tensor):
+        if cond.device is not x.device:
+            raise RuntimeError(f"where: the condition is on '{cond.device}' but the values on '{x.device}'")
+        if cond.data.dtype != np.bool_:
+            cond = tensor._wrap(cond.data.astype(bool), cond.device)
+    else:
+        cond = tensor._wrap(x.device.asarray(cond).astype(bool), x.device)
+    return Where()(cond, x, y)
+
+
+# -- comparisons: boolean results, outside the graph -----------------------------------------
+
+
+def _compare(name, ufunc):
+    def compare(x, y):
+        x, y = operands(name, x, y)
+        if x.device is not y.device:
+            raise RuntimeError(f"{name}: inputs are on different devices, '{x.device}' and '{y.device}'")
+        try:
+            out = getattr(x.device.xp, ufunc)(x.data, y.data)
+        except ValueError as e:
+            raise ValueError(f"{name}: cannot compare shapes {tuple(x.shape)} and {tuple(y.shape)}: {e}") from None
+        return Function.tensor_class._wrap(x.device.xp.asarray(out), x.device)
+
+    compare.__name__ = name
+    compare.__doc__ = f"Elementwise {ufunc}, a boolean tensor outside the graph."
+    return compare
+
+
+eq = _compare("eq", "equal")
+ne = _compare("ne", "not_equal")
+lt = _compare("lt", "less")
+le = _compare("le", "less_equal")
+gt = _compare("gt", "greater")
+ge = _compare("ge", "greater_equal")
