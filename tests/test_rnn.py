@@ -100,8 +100,10 @@ def _torch_run(torch, layer, x, hx, lengths, batch_first):
 
 @pytest.mark.parametrize("name", ["RNN", "LSTM", "GRU"])
 @pytest.mark.parametrize("config", LAYER_CONFIGS, ids=lambda c: "L{}-bi{:d}-bf{:d}-h0{:d}-len{:d}-bias{:d}".format(*c))
-def test_layer_matches_torch(name, config, device):
+@pytest.mark.parametrize("block", [64, 2], ids=["one-projection", "projection-per-2-steps"])
+def test_layer_matches_torch(name, config, block, device, monkeypatch):
     torch = torch_or_skip()
+    monkeypatch.setattr(nn.RecurrentLayer, "PROJECTION_STEPS", block)
     layers, bi, batch_first, with_state, with_lengths, bias = config
     torch.manual_seed(0)
     options = dict(num_layers=layers, bidirectional=bi, batch_first=batch_first, bias=bias)

@@ -113,7 +113,6 @@ def _check_finite(node, arrays, when):
 # -- the node -----------------------------------------------------------------------------
 
 _sequence = itertools.count()
-_NO_GRADS = [(False,) * n for n in range(4)]
 
 
 class Function:
@@ -135,50 +134,31 @@ class Function:
     ``names`` of its outputs.
     """
 
-    __slots__ = (
-        "parents",
-        "slots",
-        "needs",
-        "scope",
-        "seq",
-        "outputs",
-        "shapes",
-        "dtype",
-        "names",
-        "saved",
-        "grads",
-        "flows",
-        "totals",
-        "inputs",
-        "retain",
-        "freed",
-        "deferred",
-        "__weakref__",
-    )
     op = "function"
     moves_to = None  # the outputs' device, for the one op whose outputs leave the inputs' device
     tensor_class = None  # what outputs are made of: set by tensor.py, which defines Tensor
+    # what a node holds until something sets it (most nodes never do)
+    saved = grads = names = flows = totals = inputs = None
+    retain = freed = deferred = False
 
     def __call__(self, *inputs):
         x = inputs[0]
         device = x.device
-        wanted = x.requires_grad
-        arrays = [x.data]
-        for other in inputs[1:]:
-            if other.device is not device:
-                raise RuntimeError(
-                    f"{self.op}: inputs are on different devices, '{device}' and '{other.device}'; "
-                    "move them to one device with .to(...)"
-                )
-            wanted = wanted or other.requires_grad
-            arrays.append(other.data)
-        mode = _mode
-        record = wanted and mode.grad_enabled
-        if record:
-            self.needs = tuple(t.requires_grad for t in inputs)
+        if len(inputs) == 1:  # one and two inputs spelled out: this runs for every op of every step
+            arrays, needs = (x.data,), (x.requires_grad,)
+        elif len(inputs) == 2:
+            y = inputs[1]
+            if y.device is not device:
+                self._refuse_devices(device, y.device)
+            arrays, needs = (x.data, y.data), (x.requires_grad, y.requires_grad)
         else:
-            self.needs = _NO_GRADS[len(inputs)] if len(inputs) < 4 else (False,) * len(inputs)
-        self.saved = None
+            for other in inputs:
+                if other.device is not device:
+                    self._refuse_devices(device, other.device)
+            arrays, needs = [t.data for t in inputs], tuple([t.requires_grad for t in inputs])
+        mode = _mode
+        record = mode.grad_enabled and True in needs
+        self.needs = needs if record else (False,) * len(needs)
         try:
             ys = self.forward(*arrays)
         except (ValueError, TypeError, IndexError) as e:
@@ -186,29 +166,41 @@ class Function:
         if self.moves_to is not None:
             device = self.moves_to
         make = self.tensor_class._from_op
-        if type(ys) is tuple:
-            outs = tuple(make(y, device, record, self, k) for k, y in enumerate(ys))
-        else:
+        if type(ys) is not tuple:
             outs = make(ys, device, record, self, 0)
-            ys = (ys,)
+        else:
+            outs = tuple([make(y, device, record, self, k) for k, y in enumerate(ys)])
         if record:
-            self._record(inputs, outs if type(outs) is tuple else (outs,), ys, mode)
+            self._record(inputs, outs, ys, mode)
         if mode.anomaly:
             self.scope = mode.scope
-            _check_finite(self, ys, "forward output")
+            _check_finite(self, ys if type(ys) is tuple else (ys,), "forward output")
         return outs
 
     def _record(self, inputs, outs, ys, mode):
-        self.parents = tuple(t if t._ctx is None else t._ctx for t in inputs)
-        self.slots = tuple(t._oi for t in inputs)
+        """Make this function a node of the graph: where its inputs came from, its outputs."""
+        if len(inputs) == 1:
+            x = inputs[0]
+            self.parents, self.slots = (x._ctx or x,), (x._oi,)
+        elif len(inputs) == 2:
+            x, y = inputs
+            self.parents, self.slots = (x._ctx or x, y._ctx or y), (x._oi, y._oi)
+        else:
+            self.parents, self.slots = tuple([t._ctx or t for t in inputs]), tuple([t._oi for t in inputs])
+        if type(ys) is not tuple:
+            self.outputs, self.shapes, self.dtype = (weakref.ref(outs),), (ys.shape,), ys.dtype
+        else:
+            self.outputs = tuple([weakref.ref(t) for t in outs])
+            self.shapes, self.dtype = tuple([y.shape for y in ys]), ys[0].dtype
         self.scope = mode.scope
         self.seq = next(_sequence)
-        self.outputs = tuple(weakref.ref(t) for t in outs)
-        self.shapes = tuple(t.data.shape for t in outs)
-        self.dtype = ys[0].dtype
-        self.names = self.grads = self.flows = self.totals = None
-        self.retain = self.freed = self.deferred = False
-        self.inputs = inputs if mode.keep_grads else None
+        if mode.keep_grads:
+            self.inputs = inputs
+
+    def _refuse_devices(self, a, b):
+        raise RuntimeError(
+            f"{self.op}: inputs are on different devices, '{a}' and '{b}'; move them to one device with .to(...)"
+        )
 
     def explain(self, arrays, error):
         """The message for an input the forward pass rejected (shapes first, then why)."""

@@ -71,8 +71,12 @@ class Tensor:
         if type(y) is not device.array_type:
             y = device.xp.asarray(y)  # NumPy returns scalars from 0-d operations
         t = Tensor.__new__(Tensor)
-        t.data, t.device, t.requires_grad, t.grad, t._name, t._oi = y, device, recorded, None, None, index
+        t.data = y
+        t.device = device
+        t.requires_grad = recorded
+        t.grad = t._name = None
         t._ctx = node if recorded else None
+        t._oi = index
         return t
 
     # -- what it is ---------------------------------------------------------------------

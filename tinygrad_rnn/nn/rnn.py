@@ -1,6 +1,6 @@
 """Sequence layers: a cell run over time, stacked and optionally bidirectional, as ``torch.nn.LSTM``.
 
-For each layer and direction the input's share of every gate is computed for all time
+For each layer and direction the input's share of every gate is computed for up to 64 time
 steps in one matmul (``cell.project``), split into steps by one ``unbind`` node, and each
 step then adds one recurrent matmul (``cell.step``). The graph is stamped with scopes
 ``layer{k}`` / ``forward`` or ``reverse`` / ``t{t}``, so a drawing can group it.
@@ -105,12 +105,11 @@ class RecurrentLayer(Module):
 
     def _run(self, cell, x, time_axis, state, masks, reverse):
         """One direction of one layer: the list of h_t (in time order) and the final state."""
-        xw = cell.project(x).unbind(time_axis)
         w_hh_t = cell.weight_hh.T
-        outputs = [None] * len(xw)
-        for t in reversed(range(len(xw))) if reverse else range(len(xw)):
+        outputs = [None] * x.shape[time_axis]
+        for t, xw in self._projected_steps(cell, x, time_axis, reverse):
             with scope(f"t{t}"):
-                new = cell.step(xw[t], state, w_hh_t)
+                new = cell.step(xw, state, w_hh_t)
                 parts = (new,) if cell.state_size == 1 else new
                 if masks is None:
                     outputs[t] = parts[0]
@@ -121,6 +120,21 @@ class RecurrentLayer(Module):
             state = parts[0] if cell.state_size == 1 else parts
         final = (state,) if cell.state_size == 1 else state
         return outputs, final
+
+    PROJECTION_STEPS = 64
+
+    def _projected_steps(self, cell, x, time_axis, reverse):
+        """(t, the input's share of the gates at step t), in the order the steps run. The
+        shares are computed ``PROJECTION_STEPS`` steps at a time, each block in one matrix
+        product: large enough to be fast, small enough that a long sequence never holds
+        all T steps' shares (4H per step for an LSTM) at once."""
+        steps = x.shape[time_axis]
+        blocks = x.split(self.PROJECTION_STEPS, time_axis) if steps > self.PROJECTION_STEPS else (x,)
+        starts = range(0, steps, self.PROJECTION_STEPS)
+        for start, block in reversed(list(zip(starts, blocks))) if reverse else zip(starts, blocks):
+            shares = cell.project(block).unbind(time_axis)
+            for k in reversed(range(len(shares))) if reverse else range(len(shares)):
+                yield start + k, shares[k]
 
     def _initial_states(self, hx, batch, unbatched):
         """One state (a tuple of (B, H) tensors, or None parts) per layer and direction."""

@@ -43,7 +43,6 @@ def _binary(cls, x, y):
 class Add(Function):
     """out = x + y;  gx = gy, gy_y = gy, each summed back to its input's shape."""
 
-    __slots__ = ("in_shapes",)
     op = "add"
 
     def forward(self, x, y):
@@ -62,7 +61,6 @@ def add(x, y):
 class Sub(Function):
     """out = x - y;  gx = gy, g_y = -gy."""
 
-    __slots__ = ("in_shapes",)
     op = "sub"
 
     def forward(self, x, y):
@@ -81,7 +79,6 @@ def sub(x, y):
 class Mul(Function):
     """out = x * y;  gx = gy * y, g_y = gy * x."""
 
-    __slots__ = ("in_shapes",)
     op = "mul"
 
     def forward(self, x, y):
@@ -104,7 +101,6 @@ def mul(x, y):
 class Div(Function):
     """out = x / y;  gx = gy / y, g_y = -gx * x / y."""
 
-    __slots__ = ("in_shapes",)
     op = "div"
 
     def forward(self, x, y):
@@ -127,7 +123,6 @@ def div(x, y):
 
 
 class Neg(Function):
-    __slots__ = ()
     op = "neg"
 
     def forward(self, x):
@@ -144,7 +139,6 @@ def neg(x):
 class Pow(Function):
     """out = x ** p for a constant exponent p;  gx = gy * p * x ** (p - 1)."""
 
-    __slots__ = ("p",)
     op = "pow"
 
     def __init__(self, p):
@@ -170,7 +164,6 @@ def pow(x, p):
 class Exp(Function):
     """out = eˣ;  gx = gy * out."""
 
-    __slots__ = ()
     op = "exp"
 
     def forward(self, x):
@@ -188,7 +181,6 @@ def exp(x):
 class Log(Function):
     """out = ln x;  gx = gy / x."""
 
-    __slots__ = ()
     op = "log"
 
     def forward(self, x):
@@ -206,7 +198,6 @@ def log(x):
 class Sqrt(Function):
     """out = √x;  gx = gy / (2 out)."""
 
-    __slots__ = ()
     op = "sqrt"
 
     def forward(self, x):
@@ -224,7 +215,6 @@ def sqrt(x):
 class Abs(Function):
     """out = |x|;  gx = gy * sign(x)."""
 
-    __slots__ = ()
     op = "abs"
 
     def forward(self, x):
@@ -242,7 +232,6 @@ def abs_(x):
 class Tanh(Function):
     """out = tanh(x);  gx = gy * (1 - out²)."""
 
-    __slots__ = ()
     op = "tanh"
 
     def forward(self, x):
@@ -261,7 +250,6 @@ def tanh(x):
 class Sigmoid(Function):
     """out = σ(x) = (1 + tanh(x/2)) / 2 (no overflow for any x);  gx = gy * out * (1 - out)."""
 
-    __slots__ = ()
     op = "sigmoid"
 
     def forward(self, x):
@@ -281,7 +269,6 @@ def sigmoid(x):
 class Relu(Function):
     """out = max(x, 0);  gx = gy where x > 0."""
 
-    __slots__ = ()
     op = "relu"
 
     def forward(self, x):
@@ -299,7 +286,6 @@ def relu(x):
 class Clip(Function):
     """out = min(max(x, low), high); the gradient flows where low <= x <= high."""
 
-    __slots__ = ("low", "high")
     op = "clip"
 
     def __init__(self, low, high):
@@ -332,7 +318,6 @@ def clip(x, low=None, high=None):
 class Cast(Function):
     """A change of dtype; the gradient goes back in the input's dtype."""
 
-    __slots__ = ("to", "source")
     op = "cast"
 
     def __init__(self, dtype):
@@ -358,7 +343,6 @@ def cast(x, dtype):
 class ToDevice(Function):
     """A move between devices; the gradient moves back."""
 
-    __slots__ = ("source", "moves_to")
     op = "to_device"
 
     def __init__(self, target):
@@ -381,7 +365,6 @@ class Where(Function):
     """out = x where cond else y (cond: a boolean input, not differentiated);
     gx = gy where cond, g_y = gy elsewhere."""
 
-    __slots__ = ("in_shapes",)
     op = "where"
 
     def forward(self, cond, x, y):

@@ -13,7 +13,6 @@ class MatMul(Function):
     gx = gy @ wᵀ,  gw = xᵀ @ gy, each summed over the batch axes it was broadcast along.
     """
 
-    __slots__ = ("in_shapes",)
     op = "matmul"
     defer_weight_grads = True  # a 2-D weight's gradient as a SumOfProducts (False: the plain product)
 
@@ -76,7 +75,6 @@ class AddMM(MatMul):
     """out = c + x @ w in one node, c added in place to the product (``torch.addmm``): a
     bias, or the input's share of a cell's gates, costs no extra array.  gc = gy summed to c."""
 
-    __slots__ = ("c_shape",)
     op = "addmm"
 
     def forward(self, c, x, w):

@@ -13,7 +13,6 @@ def _expand_reduced(gy, shape, axes, keepdims):
 class Sum(Function):
     """out = Σ x over ``axes``;  gx = gy broadcast back over them."""
 
-    __slots__ = ("axes", "keepdims", "in_shape")
     op = "sum"
 
     def __init__(self, axes, keepdims):
@@ -36,7 +35,6 @@ def sum(x, axis=None, keepdims=False):
 class Max(Function):
     """out = max over ``axes``; the gradient is shared equally among the maxima."""
 
-    __slots__ = ("axes", "keepdims")
     op = "max"
 
     def __init__(self, axes, keepdims):

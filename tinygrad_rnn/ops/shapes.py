@@ -18,7 +18,6 @@ from .operands import axes as _axes
 
 
 class Reshape(Function):
-    __slots__ = ("shape", "in_shape")
     op = "reshape"
 
     def __init__(self, shape):
@@ -73,7 +72,6 @@ def squeeze(x, axis=None):
 class Permute(Function):
     """Reorder the axes; the gradient is put back with the inverse order."""
 
-    __slots__ = ("axes",)
     op = "permute"
 
     def __init__(self, axes):
@@ -130,7 +128,6 @@ class Index(Function):
     """out = x[key]: slices, integers and integer arrays; gx is gy put back at ``key``, where
     an index repeated adds up."""
 
-    __slots__ = ("key", "in_shape")
     op = "index"
 
     def __init__(self, key):
@@ -190,7 +187,6 @@ def _pieces(array, sizes, axis):
 class Cat(Function):
     """Join along an existing axis; each input's gradient is its piece of gy."""
 
-    __slots__ = ("axis", "sizes")
     op = "cat"
 
     def __init__(self, axis):
@@ -207,7 +203,6 @@ class Cat(Function):
 class Stack(Function):
     """Join along a new axis; each input's gradient is its slice of gy."""
 
-    __slots__ = ("axis",)
     op = "stack"
 
     def __init__(self, axis):
@@ -247,7 +242,6 @@ class Split(Function):
     """Cut x along ``axis`` into pieces of the given sizes (one node, many outputs); the
     gradient joins the pieces' gradients, zeros for pieces that got none."""
 
-    __slots__ = ("sizes", "axis", "in_shape")
     op = "split"
 
     def __init__(self, sizes, axis):
@@ -301,7 +295,6 @@ class Unbind(Function):
     """The slices x[..., i, ...] along ``axis``, all at once (one node, one output per
     slice); the gradient stacks the slices' gradients, zeros for slices that got none."""
 
-    __slots__ = ("axis", "in_shape")
     op = "unbind"
 
     def __init__(self, axis):
