@@ -4,14 +4,15 @@ Applying a ``Function`` to tensors computes its output arrays and, when some inp
 gradient, records the function object itself as a node of the graph:
 
     x ──┐                                              y._ctx = node
-        ├──> node (op, scope, seq) ─────────> y         node.outputs = [weakref(y)]
+        ├──> node (op, scope, seq) ─────────> y         y._oi = 0 (which output of node)
     w ──┘    parents: the nodes that made x and w, or the leaves x and w themselves
              needs:   which inputs want a gradient (decided here, once)
              saved:   the arrays its own backward reads, and nothing else
 
-A node never holds the tensors it read (except inside ``keep_grads()``, for drawings), so
-the arrays of the forward pass live only as long as some backward needs them, and the
-graph has no cycles: dropping its last output frees it at once.
+A node never holds the tensors it read, nor (except inside ``keep_grads()``, for drawings)
+the tensors it made, so the arrays of the forward pass live only as long as some backward
+needs them, the graph has no cycles (dropping its last output frees it at once), and the
+cycle collector has little to look at.
 
 ``backward()`` orders the nodes reachable from the output so that each comes before the
 nodes that made its inputs (creation numbers, ``seq``, are such an order), then calls each
@@ -87,10 +88,11 @@ def detect_anomaly():
 
 
 def keep_grads():
-    """The drawing mode. Graphs recorded inside keep their nodes' input tensors; a backward
-    pass run inside leaves ``.grad`` on every tensor of the graph still alive, and records on
-    every node it goes through ``node.flows``, the norm of the gradient it sent to each input,
-    and ``node.totals``, the norm of the whole gradient that reached each of its outputs."""
+    """The drawing mode. A graph recorded inside keeps, on each node, the tensors it read
+    (``node.inputs``) and, weakly, those it made, which then keep their ``.grad`` after a
+    backward pass. A backward pass run inside records on every node it goes through
+    ``node.flows``, the norm of the gradient it sent to each input, and ``node.totals``, the
+    norm of the whole gradient that reached each of its outputs, wherever the graph was made."""
     return _switched("keep_grads", True)
 
 
@@ -130,16 +132,15 @@ class Function:
     A recorded node has ``parents`` (per input: the node that made it, or the leaf tensor
     itself), ``slots`` (which output of that parent), ``needs``, ``scope``, ``seq`` (its
     creation number: a node is made after its parents, so sorting by ``seq`` orders the
-    graph), ``outputs`` (weak references) and, for drawings, ``shapes``, ``dtype`` and
-    ``names`` of its outputs.
+    graph) and, for drawings, ``shapes``, ``dtype`` and ``names`` of its outputs.
     """
 
     op = "function"
     moves_to = None  # the outputs' device, for the one op whose outputs leave the inputs' device
     tensor_class = None  # what outputs are made of: set by tensor.py, which defines Tensor
     # what a node holds until something sets it (most nodes never do)
-    saved = grads = names = flows = totals = inputs = None
-    retain = freed = deferred = False
+    saved = grads = names = flows = totals = inputs = outputs = None
+    freed = deferred = False
 
     def __call__(self, *inputs):
         x = inputs[0]
@@ -188,14 +189,22 @@ class Function:
         else:
             self.parents, self.slots = tuple([t._ctx or t for t in inputs]), tuple([t._oi for t in inputs])
         if type(ys) is not tuple:
-            self.outputs, self.shapes, self.dtype = (weakref.ref(outs),), (ys.shape,), ys.dtype
+            self.shapes, self.dtype = (ys.shape,), ys.dtype
         else:
-            self.outputs = tuple([weakref.ref(t) for t in outs])
             self.shapes, self.dtype = tuple([y.shape for y in ys]), ys[0].dtype
         self.scope = mode.scope
         self.seq = next(_sequence)
         if mode.keep_grads:
             self.inputs = inputs
+            for k, t in enumerate(outs if type(outs) is tuple else (outs,)):
+                self.keep_output(k, t)
+
+    def keep_output(self, k, tensor):
+        """Hold output ``k`` weakly, so that backward can leave its gradient in its ``.grad``
+        (what ``retain_grad()`` and the drawing mode ask for)."""
+        if self.outputs is None:
+            self.outputs = [None] * len(self.shapes)
+        self.outputs[k] = weakref.ref(tensor)
 
     def _refuse_devices(self, a, b):
         raise RuntimeError(
@@ -219,8 +228,10 @@ class Function:
         return (parent, self.slots[k]) if isinstance(parent, Function) else (None, parent)
 
     def output(self, k=0):
-        """Output ``k`` as a tensor, while it is alive (else None)."""
-        return self.outputs[k]()
+        """Output ``k`` as a tensor, when it is alive and was kept (in the drawing mode, or
+        by ``retain_grad()``); else None."""
+        ref = None if self.outputs is None else self.outputs[k]
+        return None if ref is None else ref()
 
     def output_name(self, k=0):
         return None if self.names is None else self.names.get(k)
@@ -332,7 +343,7 @@ def _run(order, retain_graph):
             gys = [g.value() if isinstance(g, Deferred) else g for g in gys]
         if keep_all:
             f.totals = tuple(_norm(g) for g in gys)
-        if keep_all or f.retain:
+        if f.outputs is not None:
             _keep_output_grads(f, gys)
         gxs = f.backward(*gys)
         if type(gxs) is not tuple:
@@ -357,7 +368,7 @@ def _pass_on(target, slot, g):
         return
     pending = target.grads
     if pending is None:
-        pending = target.grads = [None] * len(target.outputs)
+        pending = target.grads = [None] * len(target.shapes)
     old = pending[slot]
     pending[slot] = g if old is None else old + g
     if isinstance(g, Deferred):
@@ -385,7 +396,7 @@ def _norm(g):
 
 def _keep_output_grads(f, gys):
     for ref, g in zip(f.outputs, gys):
-        t = ref()
+        t = None if ref is None else ref()
         if t is not None and g is not None:
             t.grad = Function.tensor_class._wrap(t.device.xp.array(g, dtype=t.data.dtype), t.device)
 

@@ -189,7 +189,7 @@ class Tensor:
     def retain_grad(self):
         """Keep this non-leaf tensor's gradient in ``.grad`` after ``backward()``."""
         if self._ctx is not None:
-            self._ctx.retain = True
+            self._ctx.keep_output(self._oi, self)
         elif not self.requires_grad:
             raise RuntimeError("retain_grad: the tensor does not require grad")
         return self

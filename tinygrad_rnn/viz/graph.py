@@ -454,7 +454,7 @@ class _Painter:
         weights = {tid for tid in self.ix.tensors if tid in params}
         for f in self.ix.nodes:  # oldest first: a node's inputs are decided before it
             if all(x.key in weights for x in self.ix.inputs[f]):
-                weights.update((f.seq, k) for k in range(len(f.outputs)))
+                weights.update((f.seq, k) for k in range(len(f.shapes)))
         return weights
 
     def _hidden(self, shared):
