@@ -24,6 +24,7 @@ This module knows tensors only through their fields (``data``, ``device``, ``req
 ``Function.tensor_class``.
 """
 
+import gc
 import itertools
 import threading
 import weakref
@@ -94,6 +95,41 @@ def keep_grads():
     ``node.flows``, the norm of the gradient it sent to each input, and ``node.totals``, the
     norm of the whole gradient that reached each of its outputs, wherever the graph was made."""
     return _switched("keep_grads", True)
+
+
+_OLDEST_PAUSED = 2**31 - 1
+_pause = {"depth": 0, "threshold": None}
+_pause_lock = threading.Lock()
+
+
+@contextmanager
+def long_graph():
+    """While a long graph is built or walked (a sequence layer's forward pass, a backward
+    pass), the cycle collector skips its full collections.
+
+    Why: each full collection walks every object alive, and a graph of T steps is tens of
+    objects per step, none of them in a cycle. Python starts a full collection each time the
+    objects that outlived the young collections grow by a quarter, so building a graph of
+    T = 100,000 steps would walk it about twenty times, and the cost per step would grow
+    with T. Inside this block the oldest generation's threshold is set out of reach (young
+    collections go on as usual); leaving the outermost block restores it, so the one full
+    collection left to do happens once, later. Nestable, thread-safe, exception-safe; on a
+    Python whose collector ignores that threshold it changes nothing. Reference path:
+    ``gc.set_threshold`` untouched (measure with ``benchmarks/bench_memory.py``)."""
+    with _pause_lock:
+        if _pause["depth"] == 0:
+            t0, t1, t2 = _pause["threshold"] = gc.get_threshold()
+            gc.set_threshold(t0, t1, _OLDEST_PAUSED)
+        _pause["depth"] += 1
+    try:
+        yield
+    finally:
+        with _pause_lock:
+            _pause["depth"] -= 1
+            if _pause["depth"] == 0:
+                t0, t1, t2 = gc.get_threshold()
+                if t2 == _OLDEST_PAUSED:  # unless someone set thresholds meanwhile: then theirs stand
+                    gc.set_threshold(t0, t1, _pause["threshold"][2])
 
 
 def describe_shapes(arrays):
@@ -297,7 +333,8 @@ def backward(tensors, grads=None, retain_graph=False):
     try:
         for t, g in zip(tensors, seeds):
             _pass_on(t._ctx or t, t._oi, g)
-        _run(order, retain_graph)
+        with long_graph():
+            _run(order, retain_graph)
     except BaseException:
         for f in order:  # nothing half-done stays behind for a later call to add to
             f.grads = None

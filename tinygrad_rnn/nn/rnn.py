@@ -9,7 +9,7 @@ step then adds one recurrent matmul (``cell.step``). The graph is stamped with s
 import numpy as np
 
 from .. import ops
-from ..autograd import scope
+from ..autograd import long_graph, scope
 from ..tensor import Tensor
 from . import functional as F
 from .cells import CIFGLSTMCell, GreffLSTMCell, GRUCell, LSTMCell, PeepholeLSTMCell, RNNCell
@@ -69,6 +69,10 @@ class RecurrentLayer(Module):
         return 2 if self.bidirectional else 1
 
     def forward(self, input, hx=None, lengths=None):
+        with long_graph():
+            return self._forward(input, hx, lengths)
+
+    def _forward(self, input, hx, lengths):
         name = type(self).__name__
         if input.ndim not in (2, 3) or input.shape[-1] != self.input_size:
             raise ValueError(
