@@ -1,0 +1,36 @@
+"""A placed picture (layout.Picture) as DOT, every node pinned where the layout put it, so
+that Graphviz, where it is installed, can redraw it unchanged: ``neato -n2 -Tpdf``."""
+
+
+def _quote(text):
+    return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def to_dot(picture):
+    height = picture.height
+    lines = [
+        "digraph tinygrad_rnn {",
+        f'  graph [bb="0,0,{picture.width * 0.75:.1f},{height * 0.75:.1f}", splines=true, outputorder=edgesfirst];',
+        '  node [fontname="Helvetica", fontsize=8, style=filled, fixedsize=true];',
+        "  edge [arrowsize=0.5];",
+    ]
+    for box in picture.boxes:
+        shape = "circle" if box.shape == "circle" else "box"
+        style = "filled,dashed" if box.dashed else ("filled,rounded" if box.shape == "round" else "filled")
+        lines.append(
+            f"  {_quote(box.key)} [label={_quote(box.label)}, shape={shape}, style={_quote(style)},"
+            f' pos="{box.x * 0.75:.1f},{(height - box.y) * 0.75:.1f}!", width={box.w / 96:.3f},'
+            f" height={box.h / 96:.3f}, fillcolor={_quote(box.fill)}, color={_quote(box.stroke)},"
+            f" fontcolor={_quote(box.color)}, tooltip={_quote(box.tip)}];"
+        )
+    for link in picture.links:
+        if not link.src:
+            continue
+        color = f"{link.rail}:{link.color}:{link.rail}" if link.rail else link.color
+        style = ', style="dashed"' if link.dashed else ""
+        lines.append(
+            f"  {_quote(link.src)} -> {_quote(link.dst)} [color={_quote(color)},"
+            f" penwidth={link.width * 0.75:.2f}, tooltip={_quote(link.tip)}{style}];"
+        )
+    lines.append("}")
+    return "\n".join(lines) + "\n"
