@@ -101,7 +101,7 @@ def size_box(box):
     elif box.shape == "circle":
         box.w = box.h = 20.0
     elif box.role == "cell":
-        box.w, box.h = max(36.0, text_width(box.label) + 12), 34.0
+        box.w, box.h = max(30.0, text_width(box.label) + 8), 34.0
     else:
         box.w = text_width(box.label, SMALL if small else FONT) + (10 if small else 14)
         box.h = 18.0 if small else 22.0
@@ -120,8 +120,25 @@ def smooth(points):
     return commands
 
 
-def polyline(points):
-    return [("M", *points[0])] + [("L", x, y) for x, y in points[1:]]
+def polyline(points, radius=0.0):
+    """Straight segments through ``points``, their corners rounded with ``radius``."""
+    commands = [("M", *points[0])]
+    for (x0, y0), (x1, y1), (x2, y2) in zip(points, points[1:], points[2:]):
+        a, b = math.hypot(x1 - x0, y1 - y0), math.hypot(x2 - x1, y2 - y1)
+        r = min(radius, a / 2, b / 2)
+        if r <= 0:
+            commands.append(("L", x1, y1))
+            continue
+        commands.append(("L", x1 - (x1 - x0) * r / a, y1 - (y1 - y0) * r / a))
+        commands.append(("Q", x1, y1, x1 + (x2 - x1) * r / b, y1 + (y2 - y1) * r / b))
+    commands.append(("L", *points[-1]))
+    return commands
+
+
+def wrapped(start, end, out_x, in_x, gutter_y):
+    """From the end of one row to the start of another: out to the margin at ``out_x``, along
+    the gutter under the row, back in from the margin at ``in_x``."""
+    return polyline([start, (out_x, start[1]), (out_x, gutter_y), (in_x, gutter_y), (in_x, end[1]), end], radius=6)
 
 
 def shifted(commands, dx, dy, mirror_width=None):
@@ -479,7 +496,7 @@ class _Panel:
             lane: max(belt[lane] - (placed[s].pinned_y or 0.0) + placed[s].height for s in members) + 2 * pad + top
             for lane, members in lanes.items()
         }
-        labelled = len(lanes) > 1 or any(lane for lane in lanes)
+        labelled = len(lanes) > 1
 
         # blocks outside the steps: before them on top, after them below or beside the last row
         pre = self._general_block(blocks.get("pre", []), local["pre"])
@@ -580,7 +597,7 @@ class _Panel:
                 gy = row_bottom[gutter] + GUTTER / 2 + GUTTER_STEP * k
                 right, left = grid_right + 6 + 3 * k, PAD / 2 - 3 * k
                 out_x, in_x = (left, right) if a[:-1] in mirrored else (right, left)
-                middle = polyline([(ex, ey), (out_x, ey), (out_x, gy), (in_x, gy), (in_x, ny), (nx, ny)])
+                middle = wrapped((ex, ey), (nx, ny), out_x, in_x, gy)
             self.routes[i] = joined(leave, middle, enter)
 
     def _route_stray(self, stray):
@@ -661,18 +678,7 @@ class _Panel:
                 gy = offsets[n][1] + heights[n] + GUTTER / 2 + GUTTER_STEP * k
                 (ex, ey), (nx, ny) = run[-1], p
                 pieces.append(smooth(run))
-                pieces.append(
-                    polyline(
-                        [
-                            (ex, ey),
-                            (width - PAD / 2 + 3 * k, ey),
-                            (width - PAD / 2 + 3 * k, gy),
-                            (PAD / 2 - 3 * k, gy),
-                            (PAD / 2 - 3 * k, ny),
-                            (nx, ny),
-                        ]
-                    )
-                )
+                pieces.append(wrapped((ex, ey), (nx, ny), width - PAD / 2 + 3 * k, PAD / 2 - 3 * k, gy))
                 run = [p]
             pieces.append(smooth(run) if len(run) > 1 else [("M", *run[0])])
             self.routes[i] = joined(*pieces)

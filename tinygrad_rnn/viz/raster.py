@@ -16,7 +16,7 @@ def to_image(picture, fmt="png"):
     from matplotlib.patches import Circle, FancyBboxPatch, PathPatch, Polygon
     from matplotlib.path import Path
 
-    codes = {"M": Path.MOVETO, "L": Path.LINETO, "C": Path.CURVE4}
+    codes = {"M": Path.MOVETO, "L": Path.LINETO, "C": Path.CURVE4, "Q": Path.CURVE3}
     fig = Figure(figsize=(picture.width / 96, picture.height / 96), dpi=96)
     FigureCanvasAgg(fig)
     ax = fig.add_axes((0, 0, 1, 1))

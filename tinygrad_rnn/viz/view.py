@@ -470,7 +470,9 @@ class Views:
     def _stub(self, boxes, k, block, label=None):
         key = f"{self.p}o{k}@{'/'.join(block)}"
         if key not in boxes:
-            boxes[key] = self.consumer_box(k, block, label)
+            box = self.consumer_box(k, block, label)
+            box.lit = self._op_lit(k)
+            boxes[key] = _fade(box)
             if self.step[k] is not None:
                 boxes[key].target = self.cell_key(self.step[k])
         return boxes[key]
