@@ -32,7 +32,8 @@ def path_data(commands):
 
 
 def _attrs(pairs):
-    return "".join(f' {k}="{escape(str(v))}"' for k, v in pairs if v is not None and v != "")
+    """Attributes, escaped; newlines as character references, which XML parsers keep."""
+    return "".join(f' {k}="{escape(str(v)).replace(chr(10), "&#10;")}"' for k, v in pairs if v is not None and v != "")
 
 
 def _tip(text, interactive):
