@@ -4,6 +4,9 @@ The browser tests need Chromium (Debian's ``chromium``; ``.ci/run`` installs it)
 ``playwright`` package; where either is missing they are skipped, saying which.
 """
 
+import base64
+import gzip
+import json
 import pathlib
 import re
 import shutil
@@ -36,8 +39,10 @@ def test_page_holds_every_step_and_its_strip(tmp_path):
     text = _lstm_page(tmp_path, steps=5, layers=2).read_text(encoding="utf-8")
     cells = set(re.findall(r'data-key="(p0:s:[^"]+)"[^>]*data-role="cell"', text))
     assert len(cells) == 2 * 5
-    lenses = set(re.findall(r'"(p0:s:layer\d/forward/t\d)": \{"svg"', text))
-    assert lenses == cells  # every step can open
+    packed = re.search(r'id="lenses">([^<]+)<', text).group(1)
+    lenses = json.loads(gzip.decompress(base64.b64decode(packed)))
+    assert set(lenses) == cells  # every step can open
+    assert all("addmm" in lens["svg"] and "f = σ" in lens["svg"] for lens in lenses.values())
     bars = set(re.findall(r'class="bar" data-cell="([^"]+)"', text))
     assert bars == cells  # and has its column in the strip
 
@@ -81,6 +86,7 @@ def test_page_in_a_browser(browser, tmp_path):
     # a click on a step opens its primitives, with the gradient on their edges
     assert page.locator(".lens").count() == 0
     page.locator('.n[data-role="cell"]').nth(6).click()
+    page.wait_for_selector(".lens")
     lens = page.locator(".lens")
     assert lens.count() == 1
     labels = lens.locator(".n text").all_text_contents()

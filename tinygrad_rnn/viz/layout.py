@@ -354,6 +354,46 @@ def layered(
 
 
 # -- one panel ------------------------------------------------------------------------
+_TEMPLATES = {}  # a step's layout by the step's shape: the steps of a graph, and its page's lenses, share them
+
+
+def _template(sizes, graph, gap, sides):
+    """``layered`` for one step's local graph, remembered by everything that decides it."""
+    _, edges, ports, pins, first, last, under, _ = graph
+    index = {k: n for n, k in enumerate(sizes)}
+    key = (
+        tuple(sizes.values()),
+        tuple((index[a], index[b]) for a, b in edges),
+        tuple(sorted(ports.items())),
+        frozenset(index[k] for k in pins),
+        tuple(index[k] for k in first),
+        tuple(index[k] for k in last),
+        tuple(sorted((index[a], index[b]) for a, b in under.items())),
+        gap,
+        sides,
+    )
+    if key not in _TEMPLATES:
+        if len(_TEMPLATES) > 512:
+            _TEMPLATES.clear()
+        numbered = {n: size for n, size in enumerate(sizes.values())}
+        result = layered(
+            numbered,
+            [(index[a], index[b]) for a, b in edges],
+            pins={index[k] for k in pins},
+            first=[index[k] for k in first],
+            last=[index[k] for k in last],
+            under={index[a]: index[b] for a, b in under.items()},
+            ports=ports,
+            gap_x=gap,
+            sides=sides,
+        )
+        _TEMPLATES[key] = result
+    result = _TEMPLATES[key]
+    keys = list(sizes)
+    pos = {(keys[k] if isinstance(k, int) else k): p for k, p in result.pos.items()}
+    return Layered(pos, result.chains, result.cols, result.width, result.height, result.pinned_y)
+
+
 def _class_of(label):
     """A label without its step numbers: what makes two steps' boxes the same."""
     return re.sub(r"[0-9₀-₉]", "", label)
@@ -479,9 +519,7 @@ class _Panel:
             sizes = dict(zip(g[0], merged))
             gap = GAP_X if self.frames else GAP_X / 2
             sides = (any(ins[s] for s in lanes[members[0][:-1]]), any(outs[s] for s in lanes[members[0][:-1]]))
-            result = layered(
-                sizes, g[1], pins=g[3], first=g[4], last=g[5], under=g[6], ports=g[2], gap_x=gap, sides=sides
-            )
+            result = _template(sizes, g, gap, sides)
             for s in members:
                 placed[s], alias[s] = result, dict(zip(g[0], graphs[s][0]))
 

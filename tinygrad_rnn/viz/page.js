@@ -6,7 +6,11 @@
   const svg = document.getElementById("view");
   const graph = document.getElementById("graph");
   const tip = document.getElementById("tip");
-  const lensText = JSON.parse(document.getElementById("lenses").textContent);
+  // every step's primitives, as SVG text (gzipped, base64): unpacked once, opened on demand
+  let lensText = {};
+  const packed = Uint8Array.from(atob(document.getElementById("lenses").textContent), (c) => c.charCodeAt(0));
+  const lensesReady = new Response(new Blob([packed]).stream().pipeThrough(new DecompressionStream("gzip")))
+    .json().then((data) => { lensText = data; document.body.dataset.ready = "yes"; });
   const SVG = "http://www.w3.org/2000/svg";
   const full = svg.viewBox.baseVal;
   let box = [full.x, full.y, full.width, full.height];
@@ -129,8 +133,9 @@
     const lens = node.closest(".lens");
     if (!lens && node.dataset.role === "cell") {
       const key = node.dataset.key;
-      const opened = toggleLens(key);
-      if (opened) light(svg, key); else clearLight();
+      lensesReady.then(() => {
+        if (toggleLens(key)) light(svg, key); else clearLight();
+      });
       return;
     }
     light(lens || svg, node.dataset.key);

@@ -2,12 +2,14 @@
 nothing fetched), readable offline from file://.
 
 It opens on the collapsed view (one box per cell per step); a click on a step opens its
-primitives (a "lens", made here and kept as text in the page until first opened); a click
+primitives (a "lens", made here and kept gzipped in the page until first opened); a click
 on a box lights the paths its gradient takes to the loss; hovering shows op, shapes, dtype,
 scope, the gradient along an edge and the tensor's total, and the bytes a node keeps for
 backward. Below the graph, a strip of ‖∂L/∂h_t‖ and ‖∂L/∂c_t‖ per step, linked to it.
 """
 
+import base64
+import gzip
 import html
 import json
 import math
@@ -72,7 +74,7 @@ def page_html(indexes, options, title="tinygrad_rnn graph"):
         "legend": _legend(scale),
         "graph": to_svg(picture, interactive=True, ident="view"),
         "strip": _strip(views, overview),
-        "lenses": json.dumps(data, ensure_ascii=False).replace("</", "<\\/"),
+        "lenses": base64.b64encode(gzip.compress(json.dumps(data).encode("utf-8"), 6)).decode("ascii"),
     }
     return TEMPLATE.format(**parts)
 
@@ -170,7 +172,7 @@ TEMPLATE = """<!doctype html>
 <footer>Click a step to see its primitives, a box to light the paths its gradient takes to the loss.
 Wheel: zoom; drag: pan; Esc: clear.</footer>
 <div id="tip" hidden></div>
-<script type="application/json" id="lenses">{lenses}</script>
+<script type="application/octet-stream" id="lenses">{lenses}</script>
 <script>{js}</script>
 </body></html>
 """
