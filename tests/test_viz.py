@@ -257,6 +257,7 @@ def test_graphviz_habits_work(no_graphviz, monkeypatch):
     d.view(directory=tmp_path, cleanup=True)
     assert opened and os.path.exists(opened[0])
     assert "<svg" in d._repr_mimebundle_()["image/svg+xml"]  # Jupyter shows it inline
+    assert d.interactive()._repr_html_().startswith("<iframe srcdoc=")  # and the page, apart from the notebook
 
 
 def test_notebook_display_collapses_past_a_size_and_says_so(monkeypatch):
