@@ -122,7 +122,8 @@ def _strip(views, plans):
     hi = math.log10(max(values))
     lo = min(math.log10(min(values)), hi - 1)
     height = STRIP_H * len(rows)
-    out = [f'<svg id="stripsvg" viewBox="0 0 {STRIP_W} {height}" preserveAspectRatio="none" height="{height}">']
+    box = f'viewBox="0 0 {STRIP_W} {height}" preserveAspectRatio="none" width="100%" height="{height}"'
+    out = [f'<svg id="stripsvg" {box}>']
     for r, (label, v, steps, norms) in enumerate(rows):
         top = r * STRIP_H
         scale = f"log scale, 1e{math.floor(lo)} to 1e{math.ceil(hi)}"
