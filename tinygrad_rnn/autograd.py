@@ -175,7 +175,7 @@ class Function:
     moves_to = None  # the outputs' device, for the one op whose outputs leave the inputs' device
     tensor_class = None  # what outputs are made of: set by tensor.py, which defines Tensor
     # what a node holds until something sets it (most nodes never do)
-    saved = grads = names = flows = totals = inputs = outputs = None
+    saved = grads = names = flows = totals = inputs = outputs = kept = None
     freed = deferred = False
 
     def __call__(self, *inputs):
@@ -231,7 +231,7 @@ class Function:
         self.scope = mode.scope
         self.seq = next(_sequence)
         if mode.keep_grads:
-            self.inputs = inputs
+            self.inputs, self.kept = inputs, self.saved_bytes()
             for k, t in enumerate(outs if type(outs) is tuple else (outs,)):
                 self.keep_output(k, t)
 
@@ -273,9 +273,10 @@ class Function:
         return None if self.names is None else self.names.get(k)
 
     def saved_bytes(self):
-        """The bytes of the arrays this node keeps for its backward pass."""
+        """The bytes of the arrays this node keeps for its backward pass (each array once;
+        ``kept`` has what it was when the node was made in the drawing mode)."""
         saved = self.saved if type(self.saved) is tuple else (self.saved,)
-        return sum(a.nbytes for a in saved if hasattr(a, "nbytes"))
+        return sum({id(a): a.nbytes for a in saved if hasattr(a, "nbytes")}.values())
 
 
 class Deferred:
