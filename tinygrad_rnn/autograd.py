@@ -24,6 +24,7 @@ This module knows tensors only through their fields (``data``, ``device``, ``req
 ``Function.tensor_class``.
 """
 
+import functools
 import gc
 import itertools
 import threading
@@ -38,54 +39,70 @@ from . import backend
 
 
 class _Mode(threading.local):
+    """Per-thread switches every op reads, kept in one tuple so that an op reads them at once:
+    (gradients recorded, the scope names, the drawing mode, anomaly detection)."""
+
     def __init__(self):
-        self.grad_enabled = True
-        self.scope = ()
-        self.anomaly = False
-        self.keep_grads = False  # the drawing mode: nodes keep their inputs, tensors their gradients
+        self.now = (True, (), False, False)
 
 
 _mode = _Mode()
+_GRAD, _SCOPE, _KEEP, _ANOMALY = range(4)
 
 
-@contextmanager
-def _switched(name, value):
-    """Set the mode ``name`` to ``value`` inside the block, and back after it."""
-    old = getattr(_mode, name)
-    setattr(_mode, name, value)
-    try:
-        yield
-    finally:
-        setattr(_mode, name, old)
+class _Switch:
+    """Set field ``field`` of the mode to ``value`` inside a ``with`` block, and back after
+    it; used as a decorator, around every call of the function."""
+
+    def __init__(self, field, value):
+        self.field, self.value, self.old = field, value, []
+
+    def __enter__(self):
+        now = _mode.now
+        self.old.append(now[self.field])
+        _mode.now = now[: self.field] + (self.value,) + now[self.field + 1 :]
+        return self
+
+    def __exit__(self, *exc):
+        now = _mode.now
+        _mode.now = now[: self.field] + (self.old.pop(),) + now[self.field + 1 :]
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def switched(*args, **kwargs):
+            with _Switch(self.field, self.value):
+                return fn(*args, **kwargs)
+
+        return switched
 
 
 def no_grad():
     """Ops inside record no graph: for evaluation and parameter updates (also a decorator)."""
-    return _switched("grad_enabled", False)
+    return _Switch(_GRAD, False)
 
 
 def enable_grad():
     """Undo an enclosing ``no_grad``."""
-    return _switched("grad_enabled", True)
+    return _Switch(_GRAD, True)
 
 
 def is_grad_enabled():
-    return _mode.grad_enabled
+    return _mode.now[_GRAD]
 
 
 def scope(name):
     """Stamp the graph nodes created inside with ``name`` (nestable: layer0 / forward / t3)."""
-    return _switched("scope", _mode.scope + (str(name),))
+    return _Switch(_SCOPE, _mode.now[_SCOPE] + (str(name),))
 
 
 def current_scope():
     """The names of the scopes entered, outermost first."""
-    return _mode.scope
+    return _mode.now[_SCOPE]
 
 
 def detect_anomaly():
     """Raise at the first op whose forward or backward produces NaN or inf, naming it and its scope."""
-    return _switched("anomaly", True)
+    return _Switch(_ANOMALY, True)
 
 
 def keep_grads():
@@ -94,7 +111,7 @@ def keep_grads():
     backward pass. A backward pass run inside records on every node it goes through
     ``node.flows``, the norm of the gradient it sent to each input, and ``node.totals``, the
     norm of the whole gradient that reached each of its outputs, wherever the graph was made."""
-    return _switched("keep_grads", True)
+    return _Switch(_KEEP, True)
 
 
 _OLDEST_PAUSED = 2**31 - 1
@@ -193,8 +210,8 @@ class Function:
                 if other.device is not device:
                     self._refuse_devices(device, other.device)
             arrays, needs = [t.data for t in inputs], tuple([t.requires_grad for t in inputs])
-        mode = _mode
-        record = mode.grad_enabled and True in needs
+        grad_enabled, scope, keep, anomaly = _mode.now
+        record = grad_enabled and True in needs
         self.needs = needs if record else (False,) * len(needs)
         try:
             ys = self.forward(*arrays)
@@ -208,13 +225,13 @@ class Function:
         else:
             outs = tuple([make(y, device, record, self, k) for k, y in enumerate(ys)])
         if record:
-            self._record(inputs, outs, ys, mode)
-        if mode.anomaly:
-            self.scope = mode.scope
+            self._record(inputs, outs, ys, scope, keep)
+        if anomaly:
+            self.scope = scope
             _check_finite(self, ys if type(ys) is tuple else (ys,), "forward output")
         return outs
 
-    def _record(self, inputs, outs, ys, mode):
+    def _record(self, inputs, outs, ys, scope, keep):
         """Make this function a node of the graph: where its inputs came from, its outputs."""
         if len(inputs) == 1:
             x = inputs[0]
@@ -228,9 +245,9 @@ class Function:
             self.shapes, self.dtype = (ys.shape,), ys.dtype
         else:
             self.shapes, self.dtype = tuple([y.shape for y in ys]), ys[0].dtype
-        self.scope = mode.scope
+        self.scope = scope
         self.seq = next(_sequence)
-        if mode.keep_grads:
+        if keep:
             self.inputs, self.kept = inputs, self.saved_bytes()
             for k, t in enumerate(outs if type(outs) is tuple else (outs,)):
                 self.keep_output(k, t)
@@ -369,7 +386,7 @@ def _seed(t, g):
 
 
 def _run(order, retain_graph):
-    keep_all, anomaly = _mode.keep_grads, _mode.anomaly
+    keep_all, anomaly = _mode.now[_KEEP], _mode.now[_ANOMALY]
     for f in order:
         gys = f.grads
         if gys is None:
@@ -379,23 +396,34 @@ def _run(order, retain_graph):
         f.grads = None
         if f.deferred:
             gys = [g.value() if isinstance(g, Deferred) else g for g in gys]
-        if keep_all:
-            f.totals = tuple(_norm(g) for g in gys)
-        if f.outputs is not None:
-            _keep_output_grads(f, gys)
-        gxs = f.backward(*gys)
-        if type(gxs) is not tuple:
-            gxs = (gxs,)
-        if anomaly:
-            _check_finite(f, gxs, "backward gradient")
-        if keep_all:
-            f.flows = tuple(_norm(gx) if need else 0.0 for gx, need in zip(gxs, f.needs))
+        if keep_all or anomaly or f.outputs is not None:
+            gxs = _watched_backward(f, gys, keep_all, anomaly)
+        else:
+            gxs = f.backward(*gys)
+            if type(gxs) is not tuple:
+                gxs = (gxs,)
         if not retain_graph:
             f.saved = None
             f.freed = True
         for gx, need, parent, slot in zip(gxs, f.needs, f.parents, f.slots):
             if need and gx is not None:
                 _pass_on(parent, slot, gx)
+
+
+def _watched_backward(f, gys, keep_all, anomaly):
+    """``f.backward`` with what the drawing mode, retained gradients and anomaly detection ask for."""
+    if keep_all:
+        f.totals = tuple(_norm(g) for g in gys)
+    if f.outputs is not None:
+        _keep_output_grads(f, gys)
+    gxs = f.backward(*gys)
+    if type(gxs) is not tuple:
+        gxs = (gxs,)
+    if anomaly:
+        _check_finite(f, gxs, "backward gradient")
+    if keep_all:
+        f.flows = tuple(_norm(gx) if need else 0.0 for gx, need in zip(gxs, f.needs))
+    return gxs
 
 
 def _pass_on(target, slot, g):

@@ -120,15 +120,17 @@ class Tensor:
 
     @name.setter
     def name(self, name):
-        self._name = name
-        if self._ctx is not None:
-            if self._ctx.names is None:
-                self._ctx.names = {}
-            self._ctx.names[self._oi] = name
+        self.named(name)
 
     def named(self, name):
         """Give the tensor a name (drawings show it) and return it."""
-        self.name = name
+        self._name = name
+        ctx = self._ctx
+        if ctx is not None:
+            if ctx.names is None:
+                ctx.names = {self._oi: name}
+            else:
+                ctx.names[self._oi] = name
         return self
 
     def __repr__(self):

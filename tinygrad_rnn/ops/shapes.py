@@ -175,11 +175,10 @@ def index(x, key):
 
 def _pieces(array, sizes, axis):
     """Views of consecutive pieces of ``array`` along ``axis`` (``numpy.split`` is slower)."""
-    where = [slice(None)] * array.ndim
+    lead = (slice(None),) * axis
     pieces, start = [], 0
     for n in sizes:
-        where[axis] = slice(start, start + n)
-        pieces.append(array[tuple(where)])
+        pieces.append(array[lead + (slice(start, start + n),)])
         start += n
     return tuple(pieces)
 
