@@ -287,3 +287,28 @@ def test_creation_functions_and_manual_seed(device):
     assert tg.randn_like(a).shape == (2, 3) and tg.ones_like(a).dtype == np.float32
     assert tg.full((2,), 7.0).numpy().tolist() == [7.0, 7.0]
     assert tg.randn(3, requires_grad=True).requires_grad
+
+
+def test_long_graph_pauses_full_collections_and_restores_them():
+    before = gc.get_threshold()
+    with tg.long_graph():
+        with tg.long_graph():  # nested: the outermost block restores
+            assert gc.get_threshold()[2] > 10**6 and gc.get_threshold()[:2] == before[:2]
+        assert gc.get_threshold()[2] > 10**6
+    assert gc.get_threshold() == before
+    with pytest.raises(KeyError):
+        with tg.long_graph():
+            raise KeyError("inside")
+    assert gc.get_threshold() == before
+
+
+def test_no_grad_is_also_a_decorator_and_reentrant():
+    x = tg.Tensor([1.0], requires_grad=True)
+
+    @tg.no_grad()
+    def twice(depth):
+        y = x * 2
+        return [y.requires_grad] + (twice(depth - 1) if depth else [])
+
+    assert twice(2) == [False, False, False]
+    assert (x * 2).requires_grad

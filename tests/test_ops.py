@@ -11,6 +11,7 @@ import pytest
 from conftest import host
 
 import tinygrad_rnn as tg
+from tinygrad_rnn.nn.fused import LSTMPointwise
 
 
 @dataclass
@@ -119,6 +120,16 @@ CASES = [
     Case("log_softmax", lambda a: a.log_softmax(-1), lambda a: a - _lse(a, -1), [(2, 4)]),
     Case("logsumexp", lambda a: a.logsumexp(0), lambda a: _lse(a, 0)[0], [(3, 2)]),
 ]
+
+
+def _lstm_step_ref(z, c):
+    i, f, g, o = np.split(z, 4, axis=-1)
+    sig = lambda v: 1 / (1 + np.exp(-v))  # noqa: E731
+    c_new = sig(f) * c + sig(i) * np.tanh(g)
+    return sig(o) * np.tanh(c_new), c_new
+
+
+CASES.append(Case("lstm_step", lambda z, c: LSTMPointwise()(z, c), _lstm_step_ref, [(3, 8), (3, 2)]))
 
 
 def _inputs(case, device, dtype=np.float64, requires_grad=True):

@@ -371,3 +371,53 @@ def test_combinations_of_layer_options_construct():
         layer = nn.GRU(2, 3, num_layers=layers, bidirectional=bi, bias=bias)
         out, h = layer(tg.randn(2, 4, 2))
         assert out.shape == (2, 4, 3 * (2 if bi else 1)) and h.shape == (layers * (2 if bi else 1), 4, 3)
+
+
+@pytest.mark.parametrize("options", [{}, {"num_layers": 2, "bidirectional": True}, {"batch_first": True}])
+def test_fused_lstm_equals_the_primitive_path(options, device):
+    tg.manual_seed(0)
+    plain = nn.LSTM(3, 5, **options).double().to(device)
+    fused = nn.LSTM(3, 5, fused=True, **options).double().to(device)
+    fused.load_state_dict(plain.state_dict())
+    x = np.random.default_rng(0).standard_normal((4, 6, 3) if options.get("batch_first") else (6, 4, 3))
+    results = []
+    for layer in (plain, fused):
+        xt = tg.Tensor(x, requires_grad=True, device=device)
+        out, (h, c) = layer(xt, lengths=[6, 2, 5, 1])
+        ((out * out).sum() + (c * 2).sum() + h.sum()).backward()
+        results.append([out, h, c, xt.grad] + [p.grad for p in layer.parameters()])
+    for a, b in zip(*results):
+        np.testing.assert_allclose(host(a), host(b), rtol=1e-12, atol=1e-12)
+    assert {n.op for n in _nodes(out)} >= {"lstm_step"} and "sigmoid" not in {n.op for n in _nodes(out)}
+
+
+def _nodes(t):
+    seen, stack = set(), [t.creator]
+    while stack:
+        f = stack.pop()
+        if f not in seen:
+            seen.add(f)
+            stack.extend(p for p in f.parents if isinstance(p, tg.Function))
+    return seen
+
+
+def test_fused_is_for_the_plain_lstm_only():
+    with pytest.raises(ValueError, match="PeepholeLSTMCell: fused=True is available for the plain LSTM only"):
+        nn.PeepholeLSTM(3, 4, fused=True)
+
+
+def test_deferred_weight_gradients_equal_the_plain_products(monkeypatch):
+    from tinygrad_rnn.ops.products import MatMul
+
+    tg.manual_seed(0)
+    layer = nn.LSTM(3, 4).double()
+    x = tg.Tensor(np.random.default_rng(1).standard_normal((40, 2, 3)))  # more than one flush of 32 terms
+    grads = []
+    for deferred in (True, False):
+        monkeypatch.setattr(MatMul, "defer_weight_grads", deferred)
+        layer.zero_grad()
+        out, _ = layer(x)
+        (out * out).sum().backward()
+        grads.append([p.grad.numpy().copy() for p in layer.parameters()])
+    for a, b in zip(*grads):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)

@@ -11,6 +11,7 @@ from .autograd import (
     enable_grad,
     is_grad_enabled,
     keep_grads,
+    long_graph,
     no_grad,
     scope,
 )

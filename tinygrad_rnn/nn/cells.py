@@ -18,6 +18,7 @@ import numpy as np
 
 from .. import creation, ops
 from . import init
+from .fused import LSTMPointwise
 from .module import Module, Parameter
 
 
@@ -146,17 +147,28 @@ class LSTMCell(RecurrentCell):
     Gate blocks i, f, g, o in ``weight_ih`` (4H, I) and ``weight_hh`` (4H, H), as PyTorch.
     ``forget_bias`` sets the forget block of bias_ih (bias_hh's to 0): 1 is a common choice
     that keeps f_t near σ(1) ≈ 0.73 at first, so the cell state, and its gradient, lasts.
+    ``fused=True`` computes the same step with one ``lstm_step`` node for everything after
+    the matmul (faster on small layers; the drawings then show one box per step): see
+    ``nn/fused.py``.
     """
 
     gate_names = "ifgo"
     state_size = 2
 
-    def __init__(self, input_size, hidden_size, bias=True, forget_bias=None, dtype=np.float32, device=None):
+    def __init__(
+        self, input_size, hidden_size, bias=True, forget_bias=None, dtype=np.float32, device=None, fused=False
+    ):
         super().__init__(input_size, hidden_size, bias, dtype, device)
+        if fused and type(self).step is not LSTMCell.step:
+            raise ValueError(f"{type(self).__name__}: fused=True is available for the plain LSTM only")
+        self.fused = bool(fused)
         self.set_forget_bias(forget_bias)
 
     def step(self, xw, state, w_hh_t):
         h, c = state
+        if self.fused:
+            h, c = LSTMPointwise()(ops.addmm(xw, h, w_hh_t), c)
+            return h.named("h"), c.named("c")
         i, f, g, o = ops.addmm(xw, h, w_hh_t).chunk(4, 1)
         i, f, g, o = i.sigmoid().named("i"), f.sigmoid().named("f"), g.tanh().named("g"), o.sigmoid().named("o")
         c = (f * c + i * g).named("c")
