@@ -312,3 +312,92 @@ def test_no_grad_is_also_a_decorator_and_reentrant():
 
     assert twice(2) == [False, False, False]
     assert (x * 2).requires_grad
+
+
+def test_an_optimizer_step_between_forward_and_backward_is_refused():
+    net = tg.nn.Sequential(tg.nn.Linear(3, 4), tg.nn.Tanh(), tg.nn.Linear(4, 1))
+    loss = net(tg.randn(5, 3)).sum()
+    opt = tg.optim.SGD(net.parameters(), lr=0.1)
+    for p in net.parameters():
+        p.grad = tg.ones(*p.shape)
+    opt.step()  # changes the second layer's weight, which the first layer's gradient goes through
+    for p in net.parameters():
+        p.grad = None
+    with pytest.raises(RuntimeError, match=r"backward: a tensor addmm saved for its gradient was modified in place"):
+        loss.backward()
+    assert all(p.grad is None for p in net.parameters())  # nothing accumulated
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda t: t.add_(1.0),
+        lambda t: t.mul_(2.0),
+        lambda t: t.copy_(tg.ones(3)),
+        lambda t: t.zero_(),
+        lambda t: t.__setitem__(0, 5.0),
+        lambda t: t.T.add_(1.0),  # through a view
+        lambda t: t.detach().sub_(1.0),  # through a detached alias
+    ],
+)
+def test_changes_in_place_through_the_api_are_caught(change):
+    w = tg.Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = (w * w).sum()
+    with tg.no_grad():
+        change(w)
+    with pytest.raises(RuntimeError, match="modified in place"):
+        y.backward()
+
+
+def test_changes_in_place_that_no_gradient_reads_are_allowed():
+    w = tg.Tensor([1.0, 2.0], requires_grad=True)
+    y = (w + 1.0).sum()  # add keeps nothing of w
+    with tg.no_grad():
+        w.add_(1.0)
+    y.backward()
+    np.testing.assert_allclose(w.grad.numpy(), [1.0, 1.0])
+
+
+def test_in_place_changes_are_refused_where_a_gradient_could_need_the_value():
+    w = tg.Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"add_: a leaf tensor that requires grad cannot be changed in place"):
+        w.add_(1.0)
+    y = w * 2
+    with pytest.raises(RuntimeError, match=r"mul_: this tensor was made by mul"):
+        y.mul_(3.0)
+    with pytest.raises(ValueError, match=r"add_: a value of shape \(3,\) does not fit shape \(2,\)"):
+        with tg.no_grad():
+            w.add_(tg.ones(3))
+    np.testing.assert_array_equal(w.numpy(), [1.0, 2.0])
+
+
+def test_tensors_copy_the_callers_array_and_from_numpy_shares_it():
+    a = np.array([1.0, 2.0])
+    t = tg.Tensor(a)
+    a[0] = 9.0
+    assert t.numpy()[0] == 1.0
+    assert tg.tensor(a).numpy()[0] == 9.0 and tg.tensor(a).data is not a
+    shared = tg.from_numpy(a)
+    a[1] = 7.0
+    assert shared.numpy()[1] == 7.0
+    copied = np.array(t, copy=True)
+    copied[0] = -1.0
+    assert t.numpy()[0] == 1.0
+
+
+def test_format_of_a_one_element_tensor():
+    assert f"{tg.Tensor(2.0) / 3:.3f}" == "0.667"
+    assert float(tg.Tensor([[1.5]])) == 1.5 and int(tg.Tensor(3)) == 3
+
+
+def test_a_failed_backward_leaves_no_gradient_behind():
+    x = tg.Tensor([0.0, 1.0], requires_grad=True)
+    w = tg.Tensor([2.0, 3.0], requires_grad=True)
+    y = (x.sqrt() * w).sum() + w.sum()  # w's gradient arrives before sqrt's backward divides by zero
+    with tg.detect_anomaly(), np.errstate(divide="ignore"):
+        with pytest.raises(FloatingPointError, match="sqrt"):
+            y.backward(retain_graph=True)
+    assert x.grad is None and w.grad is None
+    y2 = (x * w).sum()
+    y2.backward()  # a later pass starts clean
+    np.testing.assert_allclose(w.grad.numpy(), [0.0, 1.0])

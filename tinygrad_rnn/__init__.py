@@ -27,6 +27,7 @@ from .backend import (
 )
 from .creation import (
     arange,
+    from_numpy,
     full,
     full_like,
     ones,

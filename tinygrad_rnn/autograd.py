@@ -167,6 +167,19 @@ def _check_finite(node, arrays, when):
 
 # -- the node -----------------------------------------------------------------------------
 
+
+class Version:
+    """How many times a tensor's data was changed in place through the API (``add_``, an
+    optimizer's step, ``load_state_dict``, ...). A leaf gets one when a node first saves
+    its data; views of it (``x.T``, ``x[1:]``, ``x.detach()``) share it. A node records the
+    count of every such tensor whose data it saved, and backward checks it is unchanged."""
+
+    __slots__ = ("count",)
+
+    def __init__(self):
+        self.count = 0
+
+
 _sequence = itertools.count()
 
 
@@ -189,10 +202,11 @@ class Function:
     """
 
     op = "function"
+    view = False  # the outputs are views of input 0's array: they share its Version
     moves_to = None  # the outputs' device, for the one op whose outputs leave the inputs' device
     tensor_class = None  # what outputs are made of: set by tensor.py, which defines Tensor
     # what a node holds until something sets it (most nodes never do)
-    saved = grads = names = flows = totals = inputs = outputs = kept = None
+    saved = grads = names = flows = totals = inputs = outputs = kept = versions = None
     freed = deferred = False
 
     def __call__(self, *inputs):
@@ -224,6 +238,11 @@ class Function:
             outs = make(ys, device, record, self, 0)
         else:
             outs = tuple([make(y, device, record, self, k) for k, y in enumerate(ys)])
+        if self.view and (x._ctx is None or x._version is not None):  # a view of a leaf's data
+            if x._version is None:
+                x._version = Version()
+            for t in outs if type(outs) is tuple else (outs,):
+                t._version = x._version
         if record:
             self._record(inputs, outs, ys, scope, keep)
         if anomaly:
@@ -247,10 +266,25 @@ class Function:
             self.shapes, self.dtype = tuple([y.shape for y in ys]), ys[0].dtype
         self.scope = scope
         self.seq = next(_sequence)
+        if self.saved is not None:
+            self._note_versions(inputs)
         if keep:
             self.inputs, self.kept = inputs, self.saved_bytes()
             for k, t in enumerate(outs if type(outs) is tuple else (outs,)):
                 self.keep_output(k, t)
+
+    def _note_versions(self, inputs):
+        """Record the Version count of each leaf (or view of one) whose array ``saved`` holds."""
+        saved = self.saved if type(self.saved) is tuple else (self.saved,)
+        for x in inputs:
+            if x._ctx is None or x._version is not None:
+                data = x.data
+                if any(a is data for a in saved):
+                    if x._version is None:
+                        x._version = Version()
+                    if self.versions is None:
+                        self.versions = []
+                    self.versions.append((x._version, x._version.count))
 
     def keep_output(self, k, tensor):
         """Hold output ``k`` weakly, so that backward can leave its gradient in its ``.grad``
@@ -348,15 +382,18 @@ def backward(tensors, grads=None, retain_graph=False):
         if f.freed:
             _raise_freed(f)
     order = _graph_order(roots)
+    leaves = {}  # leaf -> its gradient, added to .grad only once the whole pass has succeeded
     try:
         for t, g in zip(tensors, seeds):
-            _pass_on(t._ctx or t, t._oi, g)
+            _pass_on(t._ctx or t, t._oi, g, leaves)
         with long_graph():
-            _run(order, retain_graph)
+            _run(order, retain_graph, leaves)
     except BaseException:
         for f in order:  # nothing half-done stays behind for a later call to add to
             f.grads = None
         raise
+    for leaf, g in leaves.items():
+        _add_to_leaf(leaf, g)
 
 
 def _seed(t, g):
@@ -385,7 +422,7 @@ def _seed(t, g):
     return g if g.dtype == t.data.dtype else g.astype(t.data.dtype)
 
 
-def _run(order, retain_graph):
+def _run(order, retain_graph, leaves):
     keep_all, anomaly = _mode.now[_KEEP], _mode.now[_ANOMALY]
     for f in order:
         gys = f.grads
@@ -393,6 +430,8 @@ def _run(order, retain_graph):
             continue  # no gradient reached this node's outputs
         if f.freed:
             _raise_freed(f)
+        if f.versions is not None:
+            _check_versions(f)
         f.grads = None
         if f.deferred:
             gys = [g.value() if isinstance(g, Deferred) else g for g in gys]
@@ -407,7 +446,7 @@ def _run(order, retain_graph):
             f.freed = True
         for gx, need, parent, slot in zip(gxs, f.needs, f.parents, f.slots):
             if need and gx is not None:
-                _pass_on(parent, slot, gx)
+                _pass_on(parent, slot, gx, leaves)
 
 
 def _watched_backward(f, gys, keep_all, anomaly):
@@ -426,11 +465,13 @@ def _watched_backward(f, gys, keep_all, anomaly):
     return gxs
 
 
-def _pass_on(target, slot, g):
+def _pass_on(target, slot, g, leaves):
     """Hand gradient ``g`` on: into the gradients pending at output ``slot`` of node
-    ``target`` (summed with what other readers of that output sent), or into a leaf's .grad."""
+    ``target`` (summed with what other readers of that output sent), or, for a leaf, into
+    ``leaves``."""
     if not isinstance(target, Function):
-        _add_to_leaf(target, g)
+        old = leaves.get(target)
+        leaves[target] = g if old is None else old + g
         return
     pending = target.grads
     if pending is None:
@@ -465,6 +506,17 @@ def _keep_output_grads(f, gys):
         t = None if ref is None else ref()
         if t is not None and g is not None:
             t.grad = Function.tensor_class._wrap(t.device.xp.array(g, dtype=t.data.dtype), t.device)
+
+
+def _check_versions(f):
+    for version, count in f.versions:
+        if version.count != count:
+            raise RuntimeError(
+                f"backward: a tensor {f.op} saved for its gradient was modified in place since "
+                f"(its version is {version.count}, it was {count} when {f.op} used it), so the gradient "
+                "would be wrong. Call backward() before changing it (an optimizer step, add_, "
+                "load_state_dict, ...), or change a copy"
+            )
 
 
 def _raise_freed(f):

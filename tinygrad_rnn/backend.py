@@ -45,13 +45,36 @@ class Device:
             self._rng = self.xp.random.default_rng(_seed)
         return self._rng
 
-    def asarray(self, data, dtype=None):
-        """``data`` (a NumPy or CuPy array, or Python data) as an array on this device."""
+    def asarray(self, data, dtype=None, copy=False):
+        """``data`` (a NumPy or CuPy array, a number, or lists of them) as an array on this
+        device; a fresh copy with ``copy=True``, else shared where it already lives here."""
         if self.xp is np:
-            if not isinstance(data, np.ndarray) and hasattr(data, "get"):
-                data = data.get()  # a CuPy array coming back to the host
-            return np.asarray(data, dtype=dtype)
-        return self.xp.asarray(data, dtype=dtype)
+            data = to_host(data)
+            return np.array(data, dtype=dtype) if copy else np.asarray(data, dtype=dtype)
+        try:
+            return self.xp.array(data, dtype=dtype, copy=copy)
+        except (TypeError, ValueError):  # lists that mix host and device values
+            return self.xp.array(to_host(data), dtype=dtype)
+
+
+def to_host(data):
+    """The one place user data crosses to the host: NumPy arrays pass as they are; CuPy
+    arrays and scalars, and (nested) lists holding them, are copied back; numbers and
+    lists of numbers become a NumPy array."""
+    if isinstance(data, np.ndarray):
+        return data
+    if _on_gpu(data):
+        return data.get()
+    try:
+        return np.asarray(data)
+    except TypeError:  # CuPy refuses to be converted implicitly: a list holding CuPy values
+        if isinstance(data, (list, tuple)):
+            return np.asarray([to_host(d) for d in data])
+        raise
+
+
+def _on_gpu(data):
+    return hasattr(data, "__cuda_array_interface__") and hasattr(data, "get")
 
 
 CPU = Device("cpu", np)

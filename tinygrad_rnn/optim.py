@@ -102,6 +102,7 @@ class Optimizer:
                     if p.grad is None:
                         continue
                     self._update(p, p.grad.data, self.state.setdefault(p, {}), group)
+                    p._changed()
         return loss
 
     def _update(self, p, grad, state, group):

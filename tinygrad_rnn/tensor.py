@@ -4,7 +4,7 @@ on it is defined here, each a one-line call of the op in ``ops``."""
 import numpy as np
 
 from . import backend
-from .autograd import Function, backward
+from .autograd import Function, Version, backward, is_grad_enabled
 from .ops import composites, elementwise, products, reductions, shapes
 
 _FLOAT_OF_PYTHON = np.dtype(np.float32)
@@ -21,48 +21,43 @@ class Tensor:
     dtype. ``device`` is "cpu" or "cuda" (default: ``set_default_device``).
     """
 
-    __slots__ = ("data", "device", "requires_grad", "grad", "_name", "_ctx", "_oi", "__weakref__")
+    __slots__ = ("data", "device", "requires_grad", "grad", "_name", "_ctx", "_oi", "_version", "__weakref__")
     __array_ufunc__ = None  # ndarray (op) Tensor defers to Tensor's reflected operators
 
     def __init__(self, data, requires_grad=False, dtype=None, device=None, name=None):
         if isinstance(data, Tensor):
+            dev = data.device if device is None else backend.get_device(device)
             data = data.data
-        if device is not None:
+        elif device is not None:
             dev = backend.get_device(device)
-        elif hasattr(data, "__cuda_array_interface__"):
-            dev = backend.device_of(data)  # a CuPy array stays on the GPU
-        else:
-            dev = backend.default_device()
+        else:  # a CuPy array stays on the GPU; anything else goes to the default device
+            dev = backend.device_of(data) if hasattr(data, "__cuda_array_interface__") else backend.default_device()
         if dtype is None and not hasattr(data, "dtype"):
-            array = np.asarray(data)
+            array = backend.to_host(data)
             if array.dtype.kind == "f":
-                array = array.astype(_FLOAT_OF_PYTHON)
+                dtype = _FLOAT_OF_PYTHON
             elif array.dtype.kind not in "biu":
                 raise TypeError(f"Tensor: cannot make a tensor from {type(data).__name__} ({array.dtype})")
             data = array
-        self.data = dev.asarray(data, dtype=dtype)
+        self.data = dev.asarray(data, dtype=dtype, copy=True)  # the tensor owns its array (from_numpy shares)
         self.device = dev
         if requires_grad and self.data.dtype.kind != "f":
             raise TypeError(f"Tensor: only floating-point tensors can require gradients, got dtype {self.data.dtype}")
         self.requires_grad = bool(requires_grad)
         self.grad = None
         self._name = name
-        self._ctx = None
+        self._ctx = self._version = None
         self._oi = 0
 
     @staticmethod
     def _wrap(array, device, requires_grad=False):
         """A leaf around an existing array, with no checks (internal, fast)."""
         t = Tensor.__new__(Tensor)
-        t.data, t.device, t.requires_grad, t.grad, t._name, t._ctx, t._oi = (
-            array,
-            device,
-            requires_grad,
-            None,
-            None,
-            None,
-            0,
-        )
+        t.data = array
+        t.device = device
+        t.requires_grad = requires_grad
+        t.grad = t._name = t._ctx = t._version = None
+        t._oi = 0
         return t
 
     @staticmethod
@@ -74,7 +69,7 @@ class Tensor:
         t.data = y
         t.device = device
         t.requires_grad = recorded
-        t.grad = t._name = None
+        t.grad = t._name = t._version = None
         t._ctx = node if recorded else None
         t._oi = index
         return t
@@ -154,8 +149,21 @@ class Tensor:
         return self.data if self.device is backend.CPU else self.device.xp.asnumpy(self.data)
 
     def __array__(self, dtype=None, copy=None):
-        a = self.numpy()
-        return a if dtype is None else a.astype(dtype)
+        if self.device is not backend.CPU:
+            raise TypeError(
+                f"can't convert a tensor on '{self.device}' to a NumPy array implicitly; "
+                "use .numpy() or .cpu() to copy it to the host first"
+            )
+        if copy is False and dtype is not None and np.dtype(dtype) != self.data.dtype:
+            raise ValueError(f"__array__: a {self.data.dtype} tensor cannot be seen as {np.dtype(dtype)} without a copy")
+        a = self.data if dtype is None else self.data.astype(dtype, copy=False)
+        return a.copy() if copy and a is self.data else a
+
+    def __format__(self, spec):
+        """``f"{loss:.3f}"`` formats a one-element tensor as its number."""
+        if spec and self.data.size == 1:
+            return format(self.item(), spec)
+        return format(str(self), spec)
 
     def item(self):
         if self.data.size != 1:
@@ -177,8 +185,12 @@ class Tensor:
         return self.numpy().tolist()
 
     def detach(self):
-        """The same data, cut off from the graph."""
-        return Tensor._wrap(self.data, self.device)
+        """The same data (a change in place shows in both), cut off from the graph."""
+        out = Tensor._wrap(self.data, self.device)
+        if self._version is None and self._ctx is None:
+            self._version = Version()
+        out._version = self._version
+        return out
 
     def requires_grad_(self, requires_grad=True):
         if requires_grad and self.data.dtype.kind != "f":
@@ -206,6 +218,102 @@ class Tensor:
         if self.data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
         return iter(shapes.unbind(self, 0))
+
+    # -- changes in place -----------------------------------------------------------------
+    def _check_in_place(self, op, other=None):
+        """Refuse a change in place a gradient could depend on, before anything changes;
+        ``other`` (a tensor, array or number) as an array that fits this tensor."""
+        if self._ctx is not None:
+            raise RuntimeError(
+                f"{op}: this tensor was made by {self._ctx.op}, and the graph may need its value for a "
+                "gradient; it cannot be changed in place (write x = x + y, which makes a new tensor)"
+            )
+        if self.requires_grad and is_grad_enabled():
+            raise RuntimeError(
+                f"{op}: a leaf tensor that requires grad cannot be changed in place while gradients are "
+                "recorded; do it inside tg.no_grad(), as optimizers do"
+            )
+        if other is None:
+            return None
+        if isinstance(other, Tensor):
+            if other.device is not self.device:
+                raise RuntimeError(f"{op}: the tensor is on '{self.device}' but the value on '{other.device}'")
+            other = other.data
+        elif not isinstance(other, (int, float, bool)):
+            other = self.device.asarray(other)
+        if hasattr(other, "shape"):
+            try:
+                fits = np.broadcast_shapes(other.shape, self.data.shape) == self.data.shape
+            except ValueError:
+                fits = False
+            if not fits:
+                raise ValueError(f"{op}: a value of shape {tuple(other.shape)} does not fit shape {tuple(self.shape)}")
+            if not np.can_cast(other.dtype, self.data.dtype, "same_kind"):
+                raise TypeError(f"{op}: cannot store {other.dtype} values in a {self.data.dtype} tensor")
+        elif isinstance(other, float) and self.data.dtype.kind != "f":
+            raise TypeError(f"{op}: cannot store a float in a {self.data.dtype} tensor")
+        return other
+
+    def _changed(self):
+        """Count a change of the data in place: nodes that saved it will refuse to backward."""
+        if self._version is not None:
+            self._version.count += 1
+        return self
+
+    def add_(self, other, alpha=1):
+        other = self._check_in_place("add_", other)
+        xp = self.device.xp
+        xp.add(self.data, other if alpha == 1 else xp.multiply(other, alpha), out=self.data, casting="same_kind")
+        return self._changed()
+
+    def sub_(self, other, alpha=1):
+        other = self._check_in_place("sub_", other)
+        xp = self.device.xp
+        xp.subtract(self.data, other if alpha == 1 else xp.multiply(other, alpha), out=self.data, casting="same_kind")
+        return self._changed()
+
+    def mul_(self, other):
+        other = self._check_in_place("mul_", other)
+        self.device.xp.multiply(self.data, other, out=self.data, casting="same_kind")
+        return self._changed()
+
+    def div_(self, other):
+        other = self._check_in_place("div_", other)
+        self.device.xp.divide(self.data, other, out=self.data, casting="same_kind")
+        return self._changed()
+
+    def copy_(self, src):
+        src = self._check_in_place("copy_", src)
+        self.data[...] = src
+        return self._changed()
+
+    def fill_(self, value):
+        value = self._check_in_place("fill_", value)
+        self.data[...] = value
+        return self._changed()
+
+    def zero_(self):
+        return self.fill_(0)
+
+    def clamp_(self, min=None, max=None):
+        self._check_in_place("clamp_")
+        self.device.xp.clip(self.data, min, max, out=self.data)
+        return self._changed()
+
+    def __setitem__(self, key, value):
+        self._check_in_place("__setitem__")
+        if isinstance(value, Tensor):
+            if value.device is not self.device:
+                raise RuntimeError(f"__setitem__: the tensor is on '{self.device}' but the value on '{value.device}'")
+            value = value.data
+        elif not isinstance(value, (int, float, bool)):
+            value = self.device.asarray(value)
+        try:
+            self.data[shapes._index_key(self, key)] = value
+        except (ValueError, IndexError, TypeError) as e:
+            shape = tuple(getattr(value, "shape", ()))
+            raise type(e)(f"__setitem__: cannot store a value of shape {shape} at {key!r} of shape {self.shape}: {e}")
+        self._changed()
 
     # -- arithmetic (ops.elementwise, ops.products) -----------------------------------------
     __add__, __radd__ = elementwise.add, _reflected(elementwise.add)

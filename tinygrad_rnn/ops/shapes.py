@@ -19,6 +19,7 @@ from .operands import axes as _axes
 
 class Reshape(Function):
     op = "reshape"
+    view = True
 
     def __init__(self, shape):
         self.shape = shape
@@ -73,6 +74,7 @@ class Permute(Function):
     """Reorder the axes; the gradient is put back with the inverse order."""
 
     op = "permute"
+    view = True
 
     def __init__(self, axes):
         self.axes = axes
@@ -132,6 +134,7 @@ class Index(Function):
 
     def __init__(self, key):
         self.key = key
+        self.view = _is_basic(key)  # slices and integers give views; integer arrays copy
 
     def forward(self, x):
         self.in_shape = x.shape
@@ -242,6 +245,7 @@ class Split(Function):
     gradient joins the pieces' gradients, zeros for pieces that got none."""
 
     op = "split"
+    view = True
 
     def __init__(self, sizes, axis):
         self.sizes, self.axis = sizes, axis
@@ -295,6 +299,7 @@ class Unbind(Function):
     slice); the gradient stacks the slices' gradients, zeros for slices that got none."""
 
     op = "unbind"
+    view = True
 
     def __init__(self, axis):
         self.axis = axis
