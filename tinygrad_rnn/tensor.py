@@ -155,7 +155,7 @@ class Tensor:
                 "use .numpy() or .cpu() to copy it to the host first"
             )
         if copy is False and dtype is not None and np.dtype(dtype) != self.data.dtype:
-            raise ValueError(f"__array__: a {self.data.dtype} tensor cannot be seen as {np.dtype(dtype)} without a copy")
+            raise ValueError(f"__array__: a {self.data.dtype} tensor is not {np.dtype(dtype)} without a copy")
         a = self.data if dtype is None else self.data.astype(dtype, copy=False)
         return a.copy() if copy and a is self.data else a
 
@@ -312,7 +312,9 @@ class Tensor:
             self.data[shapes._index_key(self, key)] = value
         except (ValueError, IndexError, TypeError) as e:
             shape = tuple(getattr(value, "shape", ()))
-            raise type(e)(f"__setitem__: cannot store a value of shape {shape} at {key!r} of shape {self.shape}: {e}")
+            raise type(e)(
+                f"__setitem__: cannot store a value of shape {shape} at {key!r} of shape {self.shape}: {e}"
+            ) from None
         self._changed()
 
     # -- arithmetic (ops.elementwise, ops.products) -----------------------------------------
