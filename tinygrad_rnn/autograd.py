@@ -255,18 +255,21 @@ class Function:
         if len(inputs) == 1:
             x = inputs[0]
             self.parents, self.slots = (x._ctx or x,), (x._oi,)
+            watched = x._ctx is None or x._version is not None  # a leaf's data, or a view of it
         elif len(inputs) == 2:
             x, y = inputs
             self.parents, self.slots = (x._ctx or x, y._ctx or y), (x._oi, y._oi)
+            watched = x._ctx is None or x._version is not None or y._ctx is None or y._version is not None
         else:
             self.parents, self.slots = tuple([t._ctx or t for t in inputs]), tuple([t._oi for t in inputs])
+            watched = True
         if type(ys) is not tuple:
             self.shapes, self.dtype = (ys.shape,), ys.dtype
         else:
             self.shapes, self.dtype = tuple([y.shape for y in ys]), ys[0].dtype
         self.scope = scope
         self.seq = next(_sequence)
-        if self.saved is not None:
+        if watched and self.saved is not None:
             self._note_versions(inputs)
         if keep:
             self.inputs, self.kept = inputs, self.saved_bytes()
