@@ -318,12 +318,14 @@ class Tensor:
         self._changed()
 
     # -- arithmetic (ops.elementwise, ops.products) -----------------------------------------
-    __add__, __radd__ = elementwise.add, _reflected(elementwise.add)
-    __sub__, __rsub__ = elementwise.sub, _reflected(elementwise.sub)
-    __mul__, __rmul__ = elementwise.mul, _reflected(elementwise.mul)
-    __truediv__, __rtruediv__ = elementwise.div, _reflected(elementwise.div)
-    __matmul__, __rmatmul__ = products.matmul, _reflected(products.matmul)
+    __add__ = add = elementwise.add
+    __sub__ = sub = elementwise.sub
+    __mul__ = mul = elementwise.mul
+    __truediv__ = div = elementwise.div
+    __matmul__ = matmul = products.matmul
     __pow__ = pow = elementwise.pow
+    __radd__, __rsub__, __rmul__ = _reflected(add), _reflected(sub), _reflected(mul)
+    __rtruediv__, __rmatmul__, __rpow__ = _reflected(div), _reflected(matmul), _reflected(pow)
     __neg__ = neg = elementwise.neg
     __abs__ = abs = elementwise.abs_
     exp = elementwise.exp
@@ -331,6 +333,9 @@ class Tensor:
     sqrt = elementwise.sqrt
     tanh = elementwise.tanh
     sigmoid = elementwise.sigmoid
+    log_sigmoid = elementwise.log_sigmoid
+    maximum = elementwise.maximum
+    minimum = elementwise.minimum
     relu = elementwise.relu
     clip = clamp = elementwise.clip
     __eq__, __ne__ = elementwise.eq, elementwise.ne
@@ -339,6 +344,7 @@ class Tensor:
     # -- reductions and composites (ops.reductions, ops.composites) ---------------------------
     sum = reductions.sum
     max = reductions.max
+    min = reductions.min
     mean = composites.mean
     softmax = composites.softmax
     log_softmax = composites.log_softmax

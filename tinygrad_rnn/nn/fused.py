@@ -10,6 +10,7 @@ gates, c_{t-1} and tanh(c_t).
 
 from ..autograd import Function
 from ..backend import array_module
+from ..ops.elementwise import stable_sigmoid
 
 
 class LSTMPointwise(Function):
@@ -35,9 +36,7 @@ class LSTMPointwise(Function):
         H = c_prev.shape[-1]
         if z.shape[-1] != 4 * H:
             raise ValueError(f"gate pre-activations of width {z.shape[-1]} for a state of width {H} (expected {4 * H})")
-        act = xp.logaddexp(0, -z)  # σ(z) = exp(-softplus(-z)) on all four blocks ...
-        xp.negative(act, out=act)
-        xp.exp(act, out=act)
+        act = stable_sigmoid(z)  # σ on all four blocks ...
         xp.tanh(z[..., 2 * H : 3 * H], out=act[..., 2 * H : 3 * H])  # ... then g's block: tanh
         i, f, g, o = (act[..., k * H : (k + 1) * H] for k in range(4))
         c = f * c_prev
