@@ -151,8 +151,12 @@ def device_and_dtype(args, device=None, dtype=None):
     for a in args:
         if isinstance(a, Device) or (isinstance(a, str) and a in _DEVICE_NAMES):
             device = a
-        else:
-            dtype = a
+            continue
+        try:
+            np.dtype(a)
+        except TypeError:
+            raise ValueError(f"to: {a!r} is neither a device ('cpu', 'cuda') nor a dtype (np.float32, 'float64')") from None
+        dtype = a
     return device, dtype
 
 

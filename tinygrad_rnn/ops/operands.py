@@ -53,6 +53,8 @@ def axes(axis, ndim, op):
         return (axis % ndim,)
     if axis is None:
         return tuple(range(ndim))
+    if ndim == 0 and axis in (0, -1, (0,), (-1,)):  # a number's one pseudo-axis, as PyTorch allows
+        return ()
     many = axis if isinstance(axis, (tuple, list)) else (axis,)
     out = []
     for a in many:
