@@ -155,7 +155,7 @@ def device_and_dtype(args, device=None, dtype=None):
         try:
             np.dtype(a)
         except TypeError:
-            raise ValueError(f"to: {a!r} is neither a device ('cpu', 'cuda') nor a dtype (np.float32, 'float64')") from None
+            raise ValueError(f"to: {a!r} is neither a device ('cpu', 'cuda') nor a dtype ('float64')") from None
         dtype = a
     return device, dtype
 
