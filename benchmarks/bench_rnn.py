@@ -8,12 +8,12 @@ Peers, all computing the same loss, sum(output * R) for a fixed random R:
 - the bare matrix products of the LSTM step in NumPy (a floor, not a peer).
 
     python benchmarks/bench_rnn.py [--quick] [--sizes tiny,medium,large] [--device cuda]
-    python benchmarks/bench_rnn.py --memory        # peak memory of a T=1000 step
+
+Memory, and cost per step at long T: benchmarks/bench_memory.py.
 """
 
 import argparse
 import time
-import tracemalloc
 
 import numpy as np
 
@@ -51,8 +51,8 @@ def interleaved_min(fns, repeats):
 # -- our layers -------------------------------------------------------------------
 
 
-def ours_step(kind, B, T, I, H, device, rng):
-    layer = getattr(nn, kind)(I, H, device=device)
+def ours_step(kind, B, T, I, H, device, rng, **options):
+    layer = getattr(nn, kind)(I, H, device=device, **options)
     x = tg.Tensor(rng.standard_normal((T, B, I)).astype(np.float32), device=device)
     r = tg.Tensor(rng.standard_normal((T, B, H)).astype(np.float32), device=device)
     return _step(layer, x, r, _sync_for(device))
@@ -195,6 +195,7 @@ def run_size(name, repeats, device):
     B, T, I, H = SIZES[name]
     rng = np.random.default_rng(0)
     fns = {f"ours {k}": ours_step(k, B, T, I, H, device, rng) for k in ("LSTM", "GRU", "RNN")}
+    fns["ours LSTM fused"] = ours_step("LSTM", B, T, I, H, device, rng, fused=True)
     if torch is not None and (device == "cpu" or torch.cuda.is_available()):
         fns.update({f"torch {k}": torch_step(k, B, T, I, H, device, rng) for k in ("LSTM", "GRU", "RNN")})
         if device == "cpu":
@@ -214,26 +215,12 @@ def run_size(name, repeats, device):
         ratios["ours LSTM / numpy LSTM"] = best["ours LSTM"] / best["numpy LSTM"]
     if "torch primitive LSTM" in best:
         ratios["ours LSTM / torch primitive LSTM"] = best["ours LSTM"] / best["torch primitive LSTM"]
+        ratios["ours LSTM fused / torch primitive LSTM"] = best["ours LSTM fused"] / best["torch primitive LSTM"]
+    if "torch LSTM" in best:
+        ratios["ours LSTM fused / torch.nn.LSTM"] = best["ours LSTM fused"] / best["torch LSTM"]
     for k, v in ratios.items():
         print(f"  {k:<36}{v:8.2f}")
     return ratios
-
-
-def peak_memory(steps=1000, B=32, I=64, H=128):
-    """Peak traced host memory of one LSTM training step at T=steps, against the activations
-    an LSTM must keep for its backward pass (per step: the four gates, c_t, tanh(c_t), h_t)."""
-    layer = nn.LSTM(I, H)
-    rng = np.random.default_rng(0)
-    x = tg.Tensor(rng.standard_normal((steps, B, I)).astype(np.float32))
-    r = tg.Tensor(rng.standard_normal((steps, B, H)).astype(np.float32))
-    tracemalloc.start()
-    out, _ = layer(x)
-    (out * r).sum().backward()
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    floor = steps * B * H * 7 * 4
-    print(f"\npeak memory of one LSTM step, T={steps}, B={B}, I={I}, H={H}: {peak / 2**20:.1f} MiB")
-    print(f"  activations an LSTM must keep (gates, c, tanh c, h): {floor / 2**20:.1f} MiB; ratio {peak / floor:.2f}")
 
 
 def main():
@@ -242,11 +229,7 @@ def main():
     parser.add_argument("--sizes", default=None, help="comma-separated: tiny, medium, large, gpu")
     parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     parser.add_argument("--repeats", type=int, default=None)
-    parser.add_argument("--memory", action="store_true", help="only the T=1000 peak-memory measurement")
     args = parser.parse_args()
-    if args.memory:
-        peak_memory()
-        return
     sizes = args.sizes.split(",") if args.sizes else (["tiny", "medium"] if args.quick else ["tiny", "medium", "large"])
     repeats = args.repeats or (3 if args.quick else 7)
     print(f"numpy {np.__version__}" + (f", torch {torch.__version__}" if torch else ", no torch"))
@@ -258,7 +241,7 @@ def main():
             to_torch, to_numpy = targets[name]
             checks = [("ours LSTM / torch.nn.LSTM", to_torch), ("ours LSTM / numpy LSTM", to_numpy)]
         if name == "tiny" and "ours LSTM / torch primitive LSTM" in ratios:
-            checks = [("ours LSTM / torch primitive LSTM", 0.5)]
+            checks = [("ours LSTM / torch primitive LSTM", 0.5), ("ours LSTM fused / torch primitive LSTM", 0.5)]
         for key, target in checks:
             verdict = "meets" if ratios[key] <= target else "misses"
             print(f"  target {key} <= {target}: {ratios[key]:.2f}, {verdict}")

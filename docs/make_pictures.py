@@ -16,6 +16,8 @@ import tinygrad_rnn as tg
 from tinygrad_rnn import nn, viz
 
 SEED = 0
+WIDTH = 1000  # px: every picture fits it, and reads at README width (~900 px)
+WIDE = 1200  # px: two expanded LSTM steps side by side
 
 
 def run(layer, steps, batch=1, size=3, grads=True):
@@ -37,7 +39,7 @@ def layer(cls, hidden=4, seed=SEED, **options):
 def save(picture, out, name):
     for suffix in (".svg", ".png"):
         viz.render(picture, out / (name + suffix))
-    print(f"  {name}.svg/.png")
+    print(f"  {name}.svg/.png: {picture.width:.0f} × {picture.height:.0f} px")
 
 
 def main():
@@ -47,19 +49,28 @@ def main():
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
 
-    print("the comparison: 6 steps of a vanilla RNN and of an LSTM, one gradient scale")
+    print("the headline: 18 steps of a vanilla RNN and of an LSTM, collapsed, one gradient scale")
     rnn, lstm = layer(nn.RNN, hidden=8), layer(nn.LSTM, hidden=8, forget_bias=1.0)
     panels = {
-        "vanilla RNN: h_t = tanh(W·[h_{t-1}, x_t] + b)": run(rnn, 6),
-        "LSTM (forget bias 1): c_t = f_t * c_{t-1} + i_t * g_t": run(lstm, 6),
+        "vanilla RNN: the gradient fades step by step": run(rnn, 18),
+        "LSTM (forget bias 1): the cell-state belt carries it back": run(lstm, 18),
     }
-    save(viz.draw_panels(panels, params=[rnn, lstm], collapse=False, weights=False), out, "rnn_vs_lstm")
+    save(viz.draw_panels(panels, collapse=True, width=WIDTH), out, "rnn_vs_lstm")
 
-    print("100 steps, collapsed: one node per step")
+    print("four steps of each, every primitive")
+    rnn, lstm = layer(nn.RNN, hidden=8), layer(nn.LSTM, hidden=8, forget_bias=1.0)
+    panels = {
+        "vanilla RNN: h_t = tanh(W·[h_{t-1}, x_t] + b)": run(rnn, 4),
+        "LSTM (forget bias 1): c_t = f_t * c_{t-1} + i_t * g_t": run(lstm, 4),
+    }
+    picture = viz.draw_panels(panels, params=[rnn, lstm], collapse=False, weights=False, width=WIDE)
+    save(picture, out, "rnn_vs_lstm_steps")
+
+    print("100 steps, collapsed: one box per step, wrapped into rows")
     rnn, lstm = layer(nn.RNN), layer(nn.LSTM, forget_bias=1.0)
     start = time.perf_counter()
     panels = {"vanilla RNN, 100 steps": run(rnn, 100), "LSTM (forget bias 1), 100 steps": run(lstm, 100)}
-    picture = viz.draw_panels(panels, collapse=True)
+    picture = viz.draw_panels(panels, collapse=True, width=WIDTH)
     save(picture, out, "rnn_vs_lstm_100_steps")
     print(f"  drawn and rendered twice in {time.perf_counter() - start:.2f} s")
 
@@ -73,7 +84,7 @@ def main():
     for k, (question, title) in enumerate(questions.items(), 1):
         model = layer(nn.LSTM)
         loss = run(model, 1, grads=False)
-        picture = viz.draw_graph(loss, params=model, highlight=question, weights=False, title=title)
+        picture = viz.draw_graph(loss, params=model, highlight=question, weights=False, title=title, width=WIDTH)
         save(picture, out, f"seed_{k}_{question}")
 
     print("the variants, two steps each")
@@ -84,7 +95,7 @@ def main():
     }
     for name, (cls, title) in variants.items():
         model = layer(cls)
-        picture = viz.draw_graph(run(model, 2, grads=False), params=model, weights=False, title=title)
+        picture = viz.draw_graph(run(model, 2, grads=False), params=model, weights=False, title=title, width=WIDTH)
         save(picture, out, f"variant_{name}")
 
     print("gradient flow at initialisation, T = 100, hidden 32, batch 16")

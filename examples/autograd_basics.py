@@ -20,7 +20,7 @@ node = loss.creator
 chain = []
 while node is not None:
     chain.append(node.op)
-    node = node.inputs[0].creator
+    node, _ = node.source(0)  # (the node that made input 0, its output slot), or (None, a leaf)
 print("ops from the loss back to x:", " <- ".join(chain))
 
 loss.backward()  # d loss / d leaf, accumulated into .grad

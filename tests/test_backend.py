@@ -105,3 +105,38 @@ def test_scatter_add_sums_repeats(device):
     weights = tg.Tensor(np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]], np.float32), device=device)
     (x[[-1, 0, 2]] * weights).sum().backward()  # -1 and 2 are the same row
     np.testing.assert_allclose(host(x.grad), [[3, 4], [0, 0], [6, 8]])
+
+
+def test_blas_threads_one_for_small_products_and_several_for_large():
+    blas = backend.blas
+    many = tg.get_num_threads()
+    if many == 1:
+        pytest.skip("BLAS has one thread here: there is no count to choose")
+    small = np.ones((32, 64), np.float32), np.ones((64, 256), np.float32)
+    large = np.ones((256, 256), np.float32), np.ones((256, 1024), np.float32)
+    old = blas.seconds_per_madd, blas.contended_until
+    try:
+        np.testing.assert_array_equal(backend.matmul(*small), small[0] @ small[1])
+        assert blas.now == 1
+        blas.seconds_per_madd, blas.contended_until = 1.0, 0.0  # no product can look contended
+        np.testing.assert_array_equal(backend.matmul(*large), large[0] @ large[1])
+        assert blas.now == many
+        blas.seconds_per_madd = 0.0  # every product looks slower than one thread: back off
+        backend.matmul(*large)
+        backend.matmul(*large)
+        assert blas.now == 1 and blas.contended_until > 0
+    finally:
+        blas.seconds_per_madd, blas.contended_until = old
+
+
+def test_set_num_threads_bounds_large_products():
+    many = tg.get_num_threads()
+    try:
+        tg.set_num_threads(1)
+        assert tg.get_num_threads() == 1
+        backend.matmul(np.ones((512, 512), np.float32), np.ones((512, 512), np.float32))
+        assert backend.blas.now == 1
+    finally:
+        tg.set_num_threads(many)
+    with pytest.raises(ValueError, match=r"set_num_threads: expected a positive int, got 0"):
+        tg.set_num_threads(0)

@@ -44,3 +44,20 @@ def test_example_runs(name, tmp_path):
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip()
+
+
+def _width(path):
+    """The natural width in pixels of an SVG or PNG file."""
+    data = path.read_bytes()
+    if path.suffix == ".png":
+        return int.from_bytes(data[16:20], "big")
+    return float(re.search(rb'<svg[^>]*\swidth="([0-9.]+)', data).group(1))
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_embedded_pictures_fit_a_page(page):
+    """Every picture a page embeds is at most 1,600 px wide at its natural size."""
+    for target in re.findall(r"!\[[^\]]*\]\(([^)\s]+)\)", page.read_text()):
+        picture = (page.parent / target).resolve()
+        assert picture.exists(), target
+        assert _width(picture) <= 1600, (target, _width(picture))

@@ -11,6 +11,7 @@ import pytest
 from conftest import host
 
 import tinygrad_rnn as tg
+from tinygrad_rnn.nn.fused import LSTMPointwise
 
 
 @dataclass
@@ -118,7 +119,23 @@ CASES = [
     Case("softmax", lambda a: a.softmax(1), lambda a: _softmax(a, 1), [(2, 4)]),
     Case("log_softmax", lambda a: a.log_softmax(-1), lambda a: a - _lse(a, -1), [(2, 4)]),
     Case("logsumexp", lambda a: a.logsumexp(0), lambda a: _lse(a, 0)[0], [(3, 2)]),
+    Case("min_axis", lambda a: a.min(1), lambda a: a.min(1), [(3, 4)], kind="distinct"),
+    Case("min_dim_values", lambda a: a.min(dim=0).values, lambda a: a.min(0), [(3, 4)], kind="distinct"),
+    Case("log_sigmoid", tg.log_sigmoid, lambda a: -np.logaddexp(0, -a), [(2, 3)]),
+    Case("pow_tensor", lambda a, b: a**b, np.power, [(2, 3), (3,)], kind="positive"),
+    Case("rpow_scalar", lambda a: 2.0**a, lambda a: 2.0**a, [(4,)]),
+    Case("sum_dim_keepdim", lambda a: a.sum(dim=1, keepdim=True), lambda a: a.sum(1, keepdims=True), [(2, 3)]),
 ]
+
+
+def _lstm_step_ref(z, c):
+    i, f, g, o = np.split(z, 4, axis=-1)
+    sig = lambda v: 1 / (1 + np.exp(-v))  # noqa: E731
+    c_new = sig(f) * c + sig(i) * np.tanh(g)
+    return sig(o) * np.tanh(c_new), c_new
+
+
+CASES.append(Case("lstm_step", lambda z, c: LSTMPointwise()(z, c), _lstm_step_ref, [(3, 8), (3, 2)]))
 
 
 def _inputs(case, device, dtype=np.float64, requires_grad=True):
@@ -156,7 +173,7 @@ def test_gradient_matches_central_differences(case, device):
 
 
 def test_registry_covers_every_primitive():
-    primitives = {cls.op for cls in tg.Function.__subclasses__()} - {"cast", "to_device"}
+    primitives = {cls.op for cls in _all_subclasses(tg.Function)} - {"cast", "to_device"}
     covered = set()
     for case in CASES:
         _, tensors = _inputs(case, "cpu")
@@ -165,8 +182,14 @@ def test_registry_covers_every_primitive():
         while stack:
             f = stack.pop()
             covered.add(f.op)
-            stack.extend(x.creator for x in f.inputs if x.creator is not None)
+            stack.extend(p for p in f.parents if isinstance(p, tg.Function))
     assert primitives <= covered, f"no registry case reaches {sorted(primitives - covered)}"
+
+
+def _all_subclasses(cls):
+    """The library's subclasses of ``cls`` (not those tests define)."""
+    found = {c for sub in cls.__subclasses__() for c in (sub, *_all_subclasses(sub))}
+    return {c for c in found if c.__module__.startswith("tinygrad_rnn.")}
 
 
 def test_cast_gradient_and_dtype(device):

@@ -8,6 +8,7 @@ import sqlite3
 import numpy as np
 import pytest
 
+import tinygrad_rnn as tg
 from tinygrad_rnn.lab import sweep as sw
 from tinygrad_rnn.lab.results import ResultsDB
 from tinygrad_rnn.lab.trial import TrialResult, best, run_trial
@@ -155,7 +156,9 @@ def test_load_finds_files_and_shipped_studies(tmp_path):
 
 def test_a_trial_is_deterministic_and_scored_by_its_best_evaluation():
     trial = small().trials()[0]
+    threads = tg.get_num_threads()
     a, b = run_trial(trial), run_trial(trial)
+    assert tg.get_num_threads() == threads  # one thread inside the trial, the caller's count after
     assert a.ok and a.error is None and a.host and a.versions["numpy"] == np.__version__
     assert [h["step"] for h in a.curve] == [0, 3, 6]  # the untrained model is evaluated too
     without_time = [{k: v for k, v in h.items() if k != "seconds"} for h in a.curve]

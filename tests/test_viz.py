@@ -1,6 +1,7 @@
-"""Drawings (structure of the DOT), rendering, gradient-flow measurement and the CLI."""
+"""Drawings (what they mean: boxes, links and their flows, frames, positions), rendering,
+gradient-flow measurement and the CLI."""
 
-import re
+import os
 
 import numpy as np
 import pytest
@@ -8,8 +9,8 @@ import pytest
 import tinygrad_rnn as tg
 from tinygrad_rnn import nn, viz
 from tinygrad_rnn.lab import cli
-from tinygrad_rnn.viz import graph as graph_module
-from tinygrad_rnn.viz import renderer as render_module
+from tinygrad_rnn.viz import layout as layout_module
+from tinygrad_rnn.viz import view as view_module
 
 
 def _lstm_graph(steps=3, layers=1, bidirectional=False, grads=True, cls=nn.LSTM):
@@ -23,102 +24,161 @@ def _lstm_graph(steps=3, layers=1, bidirectional=False, grads=True, cls=nn.LSTM)
     return layer, loss
 
 
-def _edges(source):
-    """(tail, head, attributes) of every edge in DOT source."""
-    found = []
-    for line in source.splitlines():
-        m = re.match(r"\s*(\S+) -> (\S+)(?: \[(.*)\])?$", line)
-        if m:
-            found.append((m.group(1), m.group(2), m.group(3) or ""))
-    return found
+def _step_frames(drawing):
+    return [r for r in drawing.picture.rects if r.key]
 
 
-def test_expanded_view_has_one_cluster_per_step_in_order():
+def _boxes(drawing, **match):
+    return [b for b in drawing.picture.boxes if all(getattr(b, k) == v for k, v in match.items())]
+
+
+def _links_between(drawing, src_label, dst_label):
+    boxes = {b.key: b for b in drawing.picture.boxes}
+    return [
+        link
+        for link in drawing.picture.links
+        if link.src and boxes[link.src].label.startswith(src_label) and boxes[link.dst].label.startswith(dst_label)
+    ]
+
+
+# -- the expanded view ------------------------------------------------------------------
+
+
+def test_expanded_view_has_one_frame_per_step_in_time_order():
     layer, loss = _lstm_graph(steps=3)
-    source = viz.draw_graph(loss, params=layer, collapse=False).source
-    clusters = re.findall(r"subgraph (cluster_\S+)", source)
-    steps = [c for c in clusters if re.search(r"_t\d+$", c)]
-    assert [c[-2:] for c in steps] == ["t0", "t1", "t2"]
-    assert len(steps) == len(set(steps))
-    assert any(c.endswith("layer0") for c in clusters) and any(c.endswith("layer0_forward") for c in clusters)
-    for op in ("addmm", "split", "sigmoid", "tanh", "mul", "add"):
-        assert f"label={op}" in source
-    assert "weight_hh_l0ᵀ" in source  # the recurrent weight, drawn as a copy in each step
+    drawing = viz.draw_graph(loss, params=layer, collapse=False)
+    assert [r.key for r in _step_frames(drawing)] == [f"layer0/forward/t{t}" for t in range(3)]
+    ops = {viz.GraphIndex(loss).ops[b.op].op for b in drawing.picture.boxes if b.op is not None}
+    assert {"addmm", "split", "sigmoid", "tanh", "mul", "add"} <= ops
+    assert {b.label for b in _boxes(drawing, role="gate")} == {"f = σ", "i = σ", "g = tanh", "o = σ"}
+    copies = {b.label for b in _boxes(drawing, role="copy")}
+    assert "weight_hh_l0ᵀ" in copies and "input₂" in copies  # drawn where each step reads them
 
 
-def test_belt_joins_consecutive_cell_states_in_every_step():
+def test_steps_wrap_into_rows_that_line_up_and_fit_the_page():
+    _, loss = _lstm_graph(steps=6)
+    drawing = viz.draw_graph(loss, collapse=False, weights=False, width=1200)
+    assert drawing.width <= 1200
+    rows = drawing.picture.rows[0]
+    assert len(rows) > 1 and sum(len(r) for r in rows) == 6  # wrapped into rows
+    frames = {r.key: r for r in _step_frames(drawing)}
+    for row in rows:
+        tops = {round(frames["/".join(s)].y, 3) for s in row}
+        assert len(tops) == 1  # a row's steps line up
+        xs = [frames["/".join(s)].x for s in row]
+        assert xs == sorted(xs)  # in time order
+    lefts = {round(frames["/".join(row[0])].x, 3) for row in rows}
+    assert len(lefts) == 1  # every row starts at the same place
+
+
+def test_the_belt_is_one_straight_line_through_the_steps_of_a_row():
     _, loss = _lstm_graph(steps=4)
-    index = viz.GraphIndex([loss])
-    belt = index.belt_edges()
-    cells = sorted(
-        (t for t in index.tensors.values() if t.name == "c"),
-        key=lambda t: (t.creator is not None, t.creator.seq if t.creator else 0),
-    )
-    assert len(cells) == 5  # c_0 (initial) .. c_4
-    for prev, nxt in zip(cells, cells[1:]):  # a belt path: prev -> mul -> add -> nxt
-        mul = next(f for (tid, f) in belt if tid == id(prev) and f != "out")
-        assert mul.op == "mul" and any(x.name == "f" for x in mul.inputs)
-        product = mul.outputs[0]()
-        assert (id(product), nxt.creator) in belt and nxt.creator.op == "add"
-        assert (id(nxt), "out") in belt
+    drawing = viz.draw_graph(loss, collapse=False, weights=False, width=3000)  # one row
+    pinned = [b for b in drawing.picture.boxes if b.pin]
+    assert len({round(b.y, 3) for b in pinned}) == 1
+    belt = [link for link in drawing.picture.links if link.kind == "belt"]
+    assert len(belt) == 4 * 3  # per step: c_{t-1} -> ×, × -> +, + -> c_t
+    assert all(link.rail == view_module.BELT for link in belt)
 
 
-def test_belt_edges_are_drawn_in_the_belt_colour():
-    layer, loss = _lstm_graph(steps=3, grads=False)
-    edges = _edges(viz.draw_graph(loss, params=layer, collapse=False).source)
-    belt = [e for e in edges if graph_module.BELT in e[2]]
-    assert len(belt) == 3 * 3  # per step: c_{t-1} -> mul, mul -> add, add -> c_t
-    assert all("penwidth=5" in e[2] for e in belt)
+def test_each_link_carries_the_flow_of_its_own_edge():
+    _, loss = _lstm_graph(steps=4)
+    index = viz.GraphIndex(loss)
+    drawing = viz.draw_graph(loss, collapse=False, weights=False)
+    joins = sorted(_links_between(drawing, "h", "→ stack"), key=lambda link: link.src)
+    edges = sorted((e for e in index.edges if index.ops[e.consumer].op == "stack"), key=lambda e: e.slot)
+    assert len(joins) == len(edges) == 4
+    by_step = {drawing.picture.box(link.src).label: link for link in joins}
+    for t, e in enumerate(edges):
+        link = by_step[f"h{view_module.subscript(t)}"]
+        assert link.flow == e.flow
+        assert link.grad == index.values[e.value].grad > 0  # every h_t has a gradient in total ...
+        assert ("gradient along this edge" in link.tip) and ("in total" in link.tip)
+    for link in list(by_step.values())[:-1]:  # ... but none of it came through the join
+        assert link.flow == 0.0 and link.dashed and link.color == view_module.NONE
+    last = by_step["h₃"]
+    assert last.flow > 0 and not last.dashed and last.color != view_module.NONE
 
 
-def test_edge_width_grows_with_gradient_norm():
-    layer, loss = _lstm_graph(steps=5)
-    edges = _edges(viz.draw_graph(loss, params=layer, collapse=False).source)
-    pairs = []
-    for _, _, attrs in edges:
-        norm = re.search(r"‖grad‖ = ([0-9.e+-]+)", attrs)
-        width = re.search(r"penwidth=([0-9.]+)", attrs)
-        if norm and width and graph_module.BELT not in attrs:
-            pairs.append((float(norm.group(1)), float(width.group(1))))
+def test_edge_width_grows_with_the_flow():
+    _, loss = _lstm_graph(steps=5)
+    drawing = viz.draw_graph(loss, collapse=False)
+    pairs = sorted((link.flow, link.width) for link in drawing.picture.links if link.flow)
     assert len(pairs) > 30
-    pairs.sort()
     widths = [w for _, w in pairs]
     assert widths == sorted(widths) and widths[0] < widths[-1]
-    assert "‖gradient‖ on each edge" in viz.draw_graph(loss).source  # the legend
+    assert any("gradient sent back along each edge" in t.text for t in drawing.picture.texts)  # the legend
 
 
 def test_gradient_scale_is_logarithmic():
-    scale = graph_module.GradientScale([1e-6, 1e-3, 1.0])
+    scale = view_module.GradientScale([1e-6, 1e-3, 1.0])
     assert (scale.lo, scale.hi) == (-6, 0)
     assert scale.fraction(1e-3) == pytest.approx(0.5)
     assert scale.width(1.0) > scale.width(1e-3) > scale.width(1e-6)
 
 
-def test_collapsed_view_has_one_node_per_cell_per_step():
+def test_every_edge_goes_forward_in_a_layered_layout():
+    sizes = {k: (40.0, 20.0) for k in "abcdef"}
+    edges = [("a", "b"), ("b", "c"), ("a", "c"), ("d", "c"), ("c", "e"), ("b", "f")]
+    result = layout_module.layered(sizes, edges, pins={"a", "b", "e"})
+    for a, b in edges:
+        assert result.pos[a][0] < result.pos[b][0]
+    assert result.pos["a"][1] == pytest.approx(result.pos["b"][1]) == pytest.approx(result.pos["e"][1])  # one line
+    for column in {result.cols[k] for k in sizes}:
+        ys = sorted(result.pos[k][1] for k in sizes if result.cols[k] == column)
+        assert all(b - a >= 20.0 for a, b in zip(ys, ys[1:]))  # no overlaps
+
+
+def test_a_default_drawing_of_a_two_layer_lstm_over_twenty_steps_fits_a_page():
+    _, loss = _lstm_graph(steps=20, layers=2)
+    drawing = viz.draw_graph(loss)
+    assert drawing.collapsed and drawing.width <= 1600
+    cells = _boxes(drawing, role="cell")
+    assert len(cells) == 2 * 20
+    expanded = viz.draw_graph(loss, collapse=False)
+    assert expanded.width <= 1600 and len(expanded.picture.rows[0]) > 2
+
+
+# -- the collapsed view -----------------------------------------------------------------
+
+
+def test_collapsed_view_has_one_box_per_cell_per_step():
     layer, loss = _lstm_graph(steps=6, layers=2, bidirectional=True)
-    source = viz.draw_graph(loss, params=layer, collapse=True).source
-    nodes = re.findall(r'label="LSTM\\nt(\d+)"', source)
-    assert len(nodes) == 2 * 2 * 6
-    belt = [e for e in _edges(source) if graph_module.BELT in e[2]]
+    drawing = viz.draw_graph(loss, params=layer, collapse=True)
+    assert len(_boxes(drawing, role="cell")) == 2 * 2 * 6
+    belt = [link for link in drawing.picture.links if link.kind == "belt"]
     assert len(belt) == 2 * 2 * 5  # c_t between consecutive steps of each layer and direction
 
 
-def test_long_sequences_collapse_by_default_and_draw_fast():
-    import time
+def test_collapsed_links_bring_the_flow_of_the_edges_they_stand_for():
+    _, loss = _lstm_graph(steps=5)
+    index = viz.GraphIndex(loss)
+    drawing = viz.draw_graph(loss, collapse=True)
+    step = {k: viz.graph.step_of(op.scope) for k, op in index.ops.items()}
+    crossing = [  # c_t read by the next step: one edge each, and one collapsed link each
+        e.flow
+        for e in index.edges
+        if index.values[e.value].name == "c"
+        and index.values[e.value].maker is not None
+        and step[index.values[e.value].maker] != step[e.consumer]
+    ]
+    belt = [link for link in drawing.picture.links if link.kind == "belt"]
+    assert len(crossing) == 4 and sorted(link.flow for link in belt) == sorted(crossing)
 
+
+def test_long_sequences_collapse_by_default():
     _, loss = _lstm_graph(steps=100)
-    start = time.perf_counter()
-    source = viz.draw_graph(loss).source
-    assert time.perf_counter() - start < 5
-    assert len(re.findall(r'label="LSTM\\nt\d+"', source)) == 100
+    drawing = viz.draw_graph(loss)
+    assert len(_boxes(drawing, role="cell")) == 100 and drawing.width <= 1600
 
 
 def test_any_graph_can_be_drawn():
     mlp = nn.Sequential(nn.Linear(3, 5), nn.Tanh(), nn.Linear(5, 1))
     loss = mlp(tg.randn(4, 3)).sum()
-    source = viz.draw_graph(loss, params=mlp, grads=False).source
-    assert "label=addmm" in source and "label=tanh" in source and "0.weight" in source
-    assert "cluster" not in source
+    drawing = viz.draw_graph(loss, params=mlp, grads=False)
+    labels = {b.label for b in drawing.picture.boxes}
+    assert {"addmm", "tanh", "0.weight"} <= labels
+    assert not _step_frames(drawing)
 
     class Custom(tg.Function):  # a user's own op is drawn under its name
         op = "my_op"
@@ -130,18 +190,24 @@ def test_any_graph_can_be_drawn():
             return gy * 2
 
     y = Custom()(tg.randn(2, requires_grad=True)).sum()
-    assert "label=my_op" in viz.draw_graph(y).source
+    assert "my_op" in {b.label for b in viz.draw_graph(y).picture.boxes}
+
+
+def test_a_long_chain_without_scopes_wraps_to_the_page():
+    x = tg.randn(2, requires_grad=True)
+    for _ in range(60):
+        x = x.tanh()
+    drawing = viz.draw_graph(x.sum(), width=800)
+    assert drawing.width <= 800
+    xs = [b.x for b in drawing.picture.boxes]
+    assert max(xs) < 800 and len({round(b.y) for b in drawing.picture.boxes}) > 3
 
 
 def test_highlight_fades_all_but_the_question():
     layer, loss = _lstm_graph(steps=1, grads=False)
-    source = viz.draw_graph(loss, params=layer, highlight="forget").source
-    sigmoid_lines = [line for line in source.splitlines() if "label=sigmoid" in line]
-    lit = [line for line in sigmoid_lines if "fontcolor=black" in line]
-    assert len(sigmoid_lines) == 3 and len(lit) == 1  # only the sigmoid that makes f
-    assert "label=tanh" in source and all(
-        "fontcolor=black" not in line for line in source.splitlines() if "label=tanh" in line
-    )
+    drawing = viz.draw_graph(loss, params=layer, highlight="forget")
+    gates = {b.label: b.lit for b in _boxes(drawing, role="gate")}
+    assert gates == {"f = σ": True, "i = σ": False, "g = tanh": False, "o = σ": False}
     with pytest.raises(ValueError, match="unknown highlight"):
         viz.draw_graph(loss, highlight="nothing")
 
@@ -149,34 +215,69 @@ def test_highlight_fades_all_but_the_question():
 def test_panels_share_one_scale_and_legend():
     _, rnn_loss = _lstm_graph(steps=3, cls=nn.RNN)
     _, lstm_loss = _lstm_graph(steps=3)
-    source = viz.draw_panels({"vanilla RNN": rnn_loss, "LSTM": lstm_loss}, collapse=False).source
-    assert source.count("‖gradient‖ on each edge") == 1
-    assert 'label="vanilla RNN"' in source and "label=LSTM" in source
+    drawing = viz.draw_panels({"vanilla RNN": rnn_loss, "LSTM": lstm_loss}, collapse=False)
+    texts = [t.text for t in drawing.picture.texts]
+    assert sum("gradient sent back along each edge" in t for t in texts) == 1
+    assert "vanilla RNN" in texts and "LSTM" in texts
+    keys = {b.key.split(":")[0] for b in drawing.picture.boxes}
+    assert keys == {"p0", "p1"}
 
 
-def test_render_svg_and_png_with_the_fallback_renderer(tmp_path, monkeypatch):
-    locate = render_module._locate
-    monkeypatch.setattr(render_module, "_locate", lambda name: None if name == "dot" else locate(name))
-    assert [name for name, _ in render_module.renderers()] == ["graphviz-pure"]
+# -- rendering without Graphviz -----------------------------------------------------------
+
+
+@pytest.fixture
+def no_graphviz(monkeypatch, tmp_path):
+    """No `dot` (nor anything else) on PATH."""
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    return tmp_path
+
+
+def test_render_every_format_with_no_program_on_path(no_graphviz):
+    tmp_path = no_graphviz
     _, loss = _lstm_graph(steps=2)
     picture = viz.draw_graph(loss)
-    svg = viz.render(picture, tmp_path / "g.svg").read_bytes()
-    png = viz.render(picture, tmp_path / "sub" / "g.png").read_bytes()
-    assert b"<svg" in svg[:500] and png[:8] == b"\x89PNG\r\n\x1a\n"
-    assert "<svg" in picture._repr_mimebundle_()["image/svg+xml"]  # Jupyter shows it inline
+    assert b"<svg" in viz.render(picture, tmp_path / "g.svg").read_bytes()[:300]
+    assert viz.render(picture, tmp_path / "sub" / "g.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert viz.render(picture, tmp_path / "g.pdf").read_bytes()[:5] == b"%PDF-"
+    assert b"<script" in viz.render(picture, tmp_path / "g.html").read_bytes()
     assert viz.render(picture, tmp_path / "g.dot").read_text().startswith("digraph")
-    with pytest.raises(RuntimeError, match="graphviz-pure cannot write pdf"):
-        viz.render(picture, tmp_path / "g.pdf")
 
 
-def test_render_errors_are_clear(tmp_path, monkeypatch):
+def test_graphviz_habits_work(no_graphviz, monkeypatch):
+    tmp_path = no_graphviz
+    _, loss = _lstm_graph(steps=2)
+    d = viz.draw_graph(loss)
+    out = d.render("lstm", directory=tmp_path, format="png")
+    assert out.endswith("lstm.png") and (tmp_path / "lstm.png").read_bytes()[:4] == b"\x89PNG"
+    assert (tmp_path / "lstm").read_text().startswith("digraph")  # the source beside it, as graphviz does
+    assert d.render(outfile=tmp_path / "x.pdf").endswith("x.pdf")
+    assert d.pipe(format="svg").startswith(b"<svg") and d.pipe(encoding="utf-8").startswith("<svg")
+    opened = []
+    monkeypatch.setattr(viz.drawing, "_open", opened.append)
+    d.view(directory=tmp_path, cleanup=True)
+    assert opened and os.path.exists(opened[0])
+    assert "<svg" in d._repr_mimebundle_()["image/svg+xml"]  # Jupyter shows it inline
+    assert d.interactive()._repr_html_().startswith("<iframe srcdoc=")  # and the page, apart from the notebook
+
+
+def test_notebook_display_collapses_past_a_size_and_says_so(monkeypatch):
+    _, loss = _lstm_graph(steps=12)
+    d = viz.draw_graph(loss, collapse=False)
+    monkeypatch.setattr(viz.drawing, "DISPLAY_LIMIT", 50)
+    shown = d._repr_mimebundle_()["image/svg+xml"]
+    assert "Collapsed for display" in shown and shown.count('font-weight="bold">t') == 12
+
+
+def test_render_errors_are_clear(tmp_path):
     _, loss = _lstm_graph(steps=1, grads=False)
     picture = viz.draw_graph(loss)
     with pytest.raises(ValueError, match=r"cannot tell the format from 'g.bmp'"):
         viz.render(picture, tmp_path / "g.bmp")
-    monkeypatch.setattr(render_module, "renderers", lambda: [])
-    with pytest.raises(RuntimeError, match=r"neither the system `dot` nor `graphviz-pure` was found.*pip install"):
-        viz.render(picture, tmp_path / "g.svg")
+    with pytest.raises(TypeError, match=r"render: expected a Drawing.*got str"):
+        viz.render("digraph {}", tmp_path / "g.svg")
+    with pytest.raises(ValueError, match=r"rankdir='TB' is not supported"):
+        viz.draw_graph(loss, rankdir="TB")
 
 
 # -- gradient flow ------------------------------------------------------------------
@@ -265,6 +366,8 @@ def test_cli_graph_and_flow(tmp_path, capsys):
     assert cli.main(["graph", "--cell", "lstm", "--steps", "2", "--grad", "-o", str(tmp_path / "g.svg")]) == 0
     assert (tmp_path / "g.svg").read_bytes().find(b"<svg") >= 0
     assert cli.main(["graph", "--cell", "gru", "--steps", "12", "--collapse", "-o", str(tmp_path / "c.png")]) == 0
+    assert cli.main(["graph", "--cell", "lstm", "--steps", "5", "--grad", "-o", str(tmp_path / "g.html")]) == 0
+    assert b"<script" in (tmp_path / "g.html").read_bytes()
     out = tmp_path / "flow.png"
     assert cli.main(["flow", "--cells", "rnn,lstm,cifg", "--steps", "15", "--forget-bias", "1", "-o", str(out)]) == 0
     printed = capsys.readouterr().out
@@ -277,3 +380,21 @@ def test_cli_help_explains_each_option(capsys):
     text = capsys.readouterr().out
     for option in ("--cell", "--steps", "--collapse", "--grad", "--highlight", "--output"):
         assert option in text
+
+
+def test_names_and_scopes_are_escaped_in_every_format(tmp_path):
+    evil = '"><a href="javascript:alert(1)">x</a><script>alert(2)</script>'
+    x = tg.Tensor([1.0, 2.0], requires_grad=True).named(evil)
+    with tg.scope(evil), tg.scope("t0"):
+        loss = (x * 2).named(evil).sum()
+    with tg.keep_grads():
+        loss.backward()
+    drawing = viz.draw_graph(loss, title=evil)
+    for path in (tmp_path / "g.svg", tmp_path / "g.html"):
+        viz.render(drawing, path)
+        text = path.read_text()
+        assert "<a href" not in text and "<script>alert" not in text, path.suffix
+    viz.render(drawing, tmp_path / "g.dot")
+    dot = (tmp_path / "g.dot").read_text()
+    assert 'in \\"><a href=\\"javascript' in dot  # inside DOT's quoted strings, every quote escaped
+    assert 'in "><a' not in dot

@@ -2,22 +2,32 @@
 
 import numpy as np
 
-from . import nn, optim
+from . import nn, optim  # noqa: E402  (the layers above the core)
 from .autograd import (
     Function,
-    Tensor,
     backward,
     current_scope,
     detect_anomaly,
     enable_grad,
     is_grad_enabled,
     keep_grads,
+    long_graph,
     no_grad,
     scope,
 )
-from .backend import Device, cuda_available, default_device, get_device, manual_seed, set_default_device
+from .backend import (
+    Device,
+    cuda_available,
+    default_device,
+    get_device,
+    get_num_threads,
+    manual_seed,
+    set_default_device,
+    set_num_threads,
+)
 from .creation import (
     arange,
+    from_numpy,
     full,
     full_like,
     ones,
@@ -50,6 +60,7 @@ from .ops import (
     gt,
     le,
     log,
+    log_sigmoid,
     log_softmax,
     logsumexp,
     lt,
@@ -57,6 +68,7 @@ from .ops import (
     max,
     maximum,
     mean,
+    min,
     minimum,
     mul,
     ne,
@@ -81,6 +93,7 @@ from .ops import (
     where,
 )
 from .serialization import load, save
+from .tensor import Tensor
 
 float32 = np.float32
 float64 = np.float64

@@ -1,21 +1,32 @@
-"""Tensor and reverse-mode automatic differentiation.
+"""Reverse-mode automatic differentiation: the graph a forward pass records, and the pass back.
 
-The graph is built while the forward pass runs (define-by-run). Applying a ``Function``
-to tensors computes its output arrays and, when a gradient is wanted, records a node:
+Applying a ``Function`` to tensors computes its output arrays and, when some input wants a
+gradient, records the function object itself as a node of the graph:
 
-    x ──┐
-        ├─> Function (op name, scope) ──> y          y._ctx = node
-    w ──┘    holds inputs strongly,                   node.outputs = [weakref(y)]
-             outputs weakly
+    x ──┐                                              y._ctx = node
+        ├──> node (op, scope, seq) ─────────> y         y._oi = 0 (which output of node)
+    w ──┘    parents: the nodes that made x and w, or the leaves x and w themselves
+             needs:   which inputs want a gradient (decided here, once)
+             saved:   the arrays its own backward reads, and nothing else
 
-``backward()`` sorts the nodes reachable from the output so that every node comes after
-all nodes that consume its outputs (an iterative depth-first search: O(n), no recursion),
-then calls each node's ``backward`` once, on raw arrays, accumulating the gradients it
-returns into the nodes that made its inputs, and finally into ``.grad`` of the leaves.
+A node never holds the tensors it read, nor (except inside ``keep_grads()``, for drawings)
+the tensors it made, so the arrays of the forward pass live only as long as some backward
+needs them, the graph has no cycles (dropping its last output frees it at once), and the
+cycle collector has little to look at.
+
+``backward()`` orders the nodes reachable from the output so that each comes before the
+nodes that made its inputs (creation numbers, ``seq``, are such an order), then calls each
+node's ``backward`` once, on raw arrays, handing the gradients it returns to the parents:
+summed into the pending gradients of a parent node, or into ``.grad`` of a leaf.
+
+This module knows tensors only through their fields (``data``, ``device``, ``requires_grad``,
+``grad``, ``_ctx``, ``_oi``); ``tensor.py``, above it, defines the class and sets
+``Function.tensor_class``.
 """
 
+import functools
+import gc
 import itertools
-import operator
 import threading
 import weakref
 from contextlib import contextmanager
@@ -24,75 +35,129 @@ import numpy as np
 
 from . import backend
 
+# -- modes: thread-local switches every op reads ---------------------------------------
+
 
 class _Mode(threading.local):
-    """Per-thread switches read by every op."""
+    """Per-thread switches every op reads, kept in one tuple so that an op reads them at once:
+    (gradients recorded, the scope names, the drawing mode, anomaly detection)."""
 
     def __init__(self):
-        self.grad_enabled = True
-        self.scope = ()
-        self.anomaly = False
-        self.keep_grads = False  # keep every intermediate gradient (used for drawing)
+        self.now = (True, (), False, False)
 
 
 _mode = _Mode()
+_GRAD, _SCOPE, _KEEP, _ANOMALY = range(4)
 
 
-@contextmanager
-def _switched(name, value):
-    """Set the mode ``name`` to ``value`` inside the block, and back after it."""
-    old = getattr(_mode, name)
-    setattr(_mode, name, value)
-    try:
-        yield
-    finally:
-        setattr(_mode, name, old)
+class _Switch:
+    """Set field ``field`` of the mode to ``value`` inside a ``with`` block, and back after
+    it; used as a decorator, around every call of the function."""
+
+    def __init__(self, field, value):
+        self.field, self.value, self.old = field, value, []
+
+    def __enter__(self):
+        now = _mode.now
+        self.old.append(now[self.field])
+        _mode.now = now[: self.field] + (self.value,) + now[self.field + 1 :]
+        return self
+
+    def __exit__(self, *exc):
+        now = _mode.now
+        _mode.now = now[: self.field] + (self.old.pop(),) + now[self.field + 1 :]
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def switched(*args, **kwargs):
+            with _Switch(self.field, self.value):
+                return fn(*args, **kwargs)
+
+        return switched
 
 
 def no_grad():
     """Ops inside record no graph: for evaluation and parameter updates (also a decorator)."""
-    return _switched("grad_enabled", False)
+    return _Switch(_GRAD, False)
 
 
 def enable_grad():
     """Undo an enclosing ``no_grad``."""
-    return _switched("grad_enabled", True)
+    return _Switch(_GRAD, True)
 
 
 def is_grad_enabled():
-    return _mode.grad_enabled
+    return _mode.now[_GRAD]
 
 
 def scope(name):
     """Stamp the graph nodes created inside with ``name`` (nestable: layer0 / forward / t3)."""
-    return _switched("scope", _mode.scope + (str(name),))
+    return _Switch(_SCOPE, _mode.now[_SCOPE] + (str(name),))
 
 
 def current_scope():
     """The names of the scopes entered, outermost first."""
-    return _mode.scope
+    return _mode.now[_SCOPE]
 
 
 def detect_anomaly():
     """Raise at the first op whose forward or backward produces NaN or inf, naming it and its scope."""
-    return _switched("anomaly", True)
+    return _Switch(_ANOMALY, True)
 
 
 def keep_grads():
-    """During ``backward()`` inside this block, every tensor of the graph keeps its ``.grad``."""
-    return _switched("keep_grads", True)
+    """The drawing mode. A graph recorded inside keeps, on each node, the tensors it read
+    (``node.inputs``) and, weakly, those it made, which then keep their ``.grad`` after a
+    backward pass. A backward pass run inside records on every node it goes through
+    ``node.flows``, the norm of the gradient it sent to each input, and ``node.totals``, the
+    norm of the whole gradient that reached each of its outputs, wherever the graph was made."""
+    return _Switch(_KEEP, True)
+
+
+_OLDEST_PAUSED = 2**31 - 1
+_pause = {"depth": 0, "threshold": None}
+_pause_lock = threading.Lock()
+
+
+@contextmanager
+def long_graph():
+    """While a long graph is built or walked (a sequence layer's forward pass, a backward
+    pass), the cycle collector skips its full collections.
+
+    Why: each full collection walks every object alive, and a graph of T steps is tens of
+    objects per step, none of them in a cycle. Python starts a full collection each time the
+    objects that outlived the young collections grow by a quarter, so building a graph of
+    T = 100,000 steps would walk it about twenty times, and the cost per step would grow
+    with T. Inside this block the oldest generation's threshold is set out of reach (young
+    collections go on as usual); leaving the outermost block restores it, so the one full
+    collection left to do happens once, later. Nestable, thread-safe, exception-safe; on a
+    Python whose collector ignores that threshold it changes nothing. Reference path:
+    ``gc.set_threshold`` untouched (measure with ``benchmarks/bench_memory.py``)."""
+    with _pause_lock:
+        if _pause["depth"] == 0:
+            t0, t1, t2 = _pause["threshold"] = gc.get_threshold()
+            gc.set_threshold(t0, t1, _OLDEST_PAUSED)
+        _pause["depth"] += 1
+    try:
+        yield
+    finally:
+        with _pause_lock:
+            _pause["depth"] -= 1
+            if _pause["depth"] == 0:
+                t0, t1, t2 = gc.get_threshold()
+                if t2 == _OLDEST_PAUSED:  # unless someone set thresholds meanwhile: then theirs stand
+                    gc.set_threshold(t0, t1, _pause["threshold"][2])
 
 
 def describe_shapes(arrays):
     if len(arrays) == 1:
         return f"shape {tuple(arrays[0].shape)}, dtype {arrays[0].dtype}"
-    shapes = " and ".join(str(tuple(a.shape)) for a in arrays)
-    return f"shapes {shapes}"
+    return "shapes " + " and ".join(str(tuple(a.shape)) for a in arrays)
 
 
 def _check_finite(node, arrays, when):
     for k, a in enumerate(arrays):
-        if a is not None and not bool(backend.array_module(a).isfinite(a).all()):
+        if a is not None and not isinstance(a, Deferred) and not bool(backend.array_module(a).isfinite(a).all()):
             bad = "nan" if bool(backend.array_module(a).isnan(a).any()) else "inf"
             where = "/".join(node.scope) or "(top level)"
             raise FloatingPointError(
@@ -100,73 +165,141 @@ def _check_finite(node, arrays, when):
             )
 
 
+# -- the node -----------------------------------------------------------------------------
+
+
+class Version:
+    """How many times a tensor's data was changed in place through the API (``add_``, an
+    optimizer's step, ``load_state_dict``, ...). A leaf gets one when a node first saves
+    its data; views of it (``x.T``, ``x[1:]``, ``x.detach()``) share it. A node records the
+    count of every such tensor whose data it saved, and backward checks it is unchanged."""
+
+    __slots__ = ("count",)
+
+    def __init__(self):
+        self.count = 0
+
+
+_sequence = itertools.count()
+
+
 class Function:
-    """One op applied to tensors: a node of the graph.
+    """One op applied to tensors, and, once recorded, a node of the graph.
 
-    Subclasses set ``op`` (the name drawings show) and write ``forward(*arrays)``, which
-    returns an array (or a tuple of arrays), and ``backward(*grads)``, which receives one
-    gradient per output (None for an output that got none) and returns one gradient per
-    input: a bare array when the function has one input, else a tuple (None where no
-    gradient flows). Whatever ``forward`` keeps for ``backward`` goes in ``self.saved``.
+    A subclass sets ``op`` (the name drawings show) and writes, on raw arrays:
 
-    A recorded node has ``inputs`` (tensors, held strongly), ``outputs`` (weak references),
-    ``scope`` (the names of the scopes it was made in) and ``seq`` (its creation number:
-    every node is made after the nodes that made its inputs, so sorting by ``seq`` is a
-    topological order).
+    - ``forward(*arrays)``: the output array (or a tuple of them). It may read
+      ``self.needs`` (which inputs want a gradient) and keeps in ``self.saved`` exactly
+      what ``backward`` will read;
+    - ``backward(*grads)``: one gradient per output in (None for an output that got none),
+      one per input out: a bare array for a one-input function, else a tuple, with None
+      where no gradient flows. Gradients for inputs that do not need one are ignored.
+
+    A recorded node has ``parents`` (per input: the node that made it, or the leaf tensor
+    itself), ``slots`` (which output of that parent), ``needs``, ``scope``, ``seq`` (its
+    creation number: a node is made after its parents, so sorting by ``seq`` orders the
+    graph) and, for drawings, ``shapes``, ``dtype`` and ``names`` of its outputs.
     """
 
     op = "function"
-    inputs = ()
-    outputs = ()
-    scope = ()
-    saved = None
-    grads = None  # the gradients reaching the outputs, while backward() runs
-    retain = False  # keep the outputs' gradients in their .grad
-    freed = False  # backward() went through this node and dropped what it saved
-    deferred = False  # a pending gradient is a SumOfProducts, to compute before use
-    flows = None  # inside keep_grads(): ‖gradient‖ this node's backward sent to each input (0.0: none)
+    view = False  # the outputs are views of input 0's array: they share its Version
     moves_to = None  # the outputs' device, for the one op whose outputs leave the inputs' device
+    tensor_class = None  # what outputs are made of: set by tensor.py, which defines Tensor
+    # what a node holds until something sets it (most nodes never do)
+    saved = grads = names = flows = totals = inputs = outputs = kept = versions = None
+    freed = deferred = False
 
     def __call__(self, *inputs):
         x = inputs[0]
         device = x.device
-        requires = x.requires_grad
-        arrays = [x.data]
-        for other in inputs[1:]:
-            if other.device is not device:
-                raise RuntimeError(
-                    f"{self.op}: inputs are on different devices, '{device}' and '{other.device}'; "
-                    "move them to one device with .to(...)"
-                )
-            requires = requires or other.requires_grad
-            arrays.append(other.data)
+        if len(inputs) == 1:  # one and two inputs spelled out: this runs for every op of every step
+            arrays, needs = (x.data,), (x.requires_grad,)
+        elif len(inputs) == 2:
+            y = inputs[1]
+            if y.device is not device:
+                self._refuse_devices(device, y.device)
+            arrays, needs = (x.data, y.data), (x.requires_grad, y.requires_grad)
+        else:
+            for other in inputs:
+                if other.device is not device:
+                    self._refuse_devices(device, other.device)
+            arrays, needs = [t.data for t in inputs], tuple([t.requires_grad for t in inputs])
+        grad_enabled, scope, keep, anomaly = _mode.now
+        record = grad_enabled and True in needs
+        self.needs = needs if record else (False,) * len(needs)
         try:
             ys = self.forward(*arrays)
         except (ValueError, TypeError, IndexError) as e:
             raise type(e)(f"{self.op}: {self.explain(arrays, e)}") from None
         if self.moves_to is not None:
             device = self.moves_to
-        mode = _mode
-        if requires and mode.grad_enabled:
-            self.inputs = inputs
-            self.scope = mode.scope
-            self.seq = next(_sequence)
-            ctx = self
+        make = self.tensor_class._from_op
+        if type(ys) is not tuple:
+            outs = make(ys, device, record, self, 0)
         else:
-            ctx = None
-        if type(ys) is tuple:
-            outs = tuple(_result(y, device, ctx, i) for i, y in enumerate(ys))
-            if ctx is not None:
-                self.outputs = [weakref.ref(y) for y in outs]
-        else:
-            outs = _result(ys, device, ctx, 0)
-            if ctx is not None:
-                self.outputs = (weakref.ref(outs),)
-            ys = (ys,)
-        if mode.anomaly:
-            self.scope = mode.scope
-            _check_finite(self, ys, "forward output")
+            outs = tuple([make(y, device, record, self, k) for k, y in enumerate(ys)])
+        if self.view and (x._ctx is None or x._version is not None):  # a view of a leaf's data
+            if x._version is None:
+                x._version = Version()
+            for t in outs if type(outs) is tuple else (outs,):
+                t._version = x._version
+        if record:
+            self._record(inputs, outs, ys, scope, keep)
+        if anomaly:
+            self.scope = scope
+            _check_finite(self, ys if type(ys) is tuple else (ys,), "forward output")
         return outs
+
+    def _record(self, inputs, outs, ys, scope, keep):
+        """Make this function a node of the graph: where its inputs came from, its outputs."""
+        if len(inputs) == 1:
+            x = inputs[0]
+            self.parents, self.slots = (x._ctx or x,), (x._oi,)
+            watched = x._ctx is None or x._version is not None  # a leaf's data, or a view of it
+        elif len(inputs) == 2:
+            x, y = inputs
+            self.parents, self.slots = (x._ctx or x, y._ctx or y), (x._oi, y._oi)
+            watched = x._ctx is None or x._version is not None or y._ctx is None or y._version is not None
+        else:
+            self.parents, self.slots = tuple([t._ctx or t for t in inputs]), tuple([t._oi for t in inputs])
+            watched = True
+        if type(ys) is not tuple:
+            self.shapes, self.dtype = (ys.shape,), ys.dtype
+        else:
+            self.shapes, self.dtype = tuple([y.shape for y in ys]), ys[0].dtype
+        self.scope = scope
+        self.seq = next(_sequence)
+        if watched and self.saved is not None:
+            self._note_versions(inputs)
+        if keep:
+            self.inputs, self.kept = inputs, self.saved_bytes()
+            for k, t in enumerate(outs if type(outs) is tuple else (outs,)):
+                self.keep_output(k, t)
+
+    def _note_versions(self, inputs):
+        """Record the Version count of each leaf (or view of one) whose array ``saved`` holds."""
+        saved = self.saved if type(self.saved) is tuple else (self.saved,)
+        for x in inputs:
+            if x._ctx is None or x._version is not None:
+                data = x.data
+                if any(a is data for a in saved):
+                    if x._version is None:
+                        x._version = Version()
+                    if self.versions is None:
+                        self.versions = []
+                    self.versions.append((x._version, x._version.count))
+
+    def keep_output(self, k, tensor):
+        """Hold output ``k`` weakly, so that backward can leave its gradient in its ``.grad``
+        (what ``retain_grad()`` and the drawing mode ask for)."""
+        if self.outputs is None:
+            self.outputs = [None] * len(self.shapes)
+        self.outputs[k] = weakref.ref(tensor)
+
+    def _refuse_devices(self, a, b):
+        raise RuntimeError(
+            f"{self.op}: inputs are on different devices, '{a}' and '{b}'; move them to one device with .to(...)"
+        )
 
     def explain(self, arrays, error):
         """The message for an input the forward pass rejected (shapes first, then why)."""
@@ -178,24 +311,38 @@ class Function:
     def backward(self, *grads):
         raise NotImplementedError
 
+    # -- reading the graph (drawings) --------------------------------------------------
+    def source(self, k):
+        """Where input ``k`` came from: ``(node, slot)`` for a computed tensor, ``(None, leaf)``."""
+        parent = self.parents[k]
+        return (parent, self.slots[k]) if isinstance(parent, Function) else (None, parent)
 
-_seq_of = operator.attrgetter("seq")
-_sequence = itertools.count()
+    def output(self, k=0):
+        """Output ``k`` as a tensor, when it is alive and was kept (in the drawing mode, or
+        by ``retain_grad()``); else None."""
+        ref = None if self.outputs is None else self.outputs[k]
+        return None if ref is None else ref()
+
+    def output_name(self, k=0):
+        return None if self.names is None else self.names.get(k)
+
+    def saved_bytes(self):
+        """The bytes of the arrays this node keeps for its backward pass (each array once;
+        ``kept`` has what it was when the node was made in the drawing mode)."""
+        saved = self.saved if type(self.saved) is tuple else (self.saved,)
+        return sum({id(a): a.nbytes for a in saved if hasattr(a, "nbytes")}.values())
 
 
-def _result(y, device, ctx, index):
-    """Wrap an output array of ``ctx`` (None: outside the graph) as a Tensor."""
-    if type(y) is not device.array_type:
-        y = device.xp.asarray(y)  # NumPy returns scalars from 0-d operations
-    t = Tensor.__new__(Tensor)
-    t.data = y
-    t.device = device
-    t.requires_grad = ctx is not None
-    t.grad = None
-    t.name = None
-    t._ctx = ctx
-    t._oi = index
-    return t
+class Deferred:
+    """A gradient kept as the terms of a sum and computed when it is used (``value()``); the
+    terms merge under ``+``. Where it pays, an op returns one instead of an array (see
+    ``ops.products.SumOfProducts``); the engine computes it before any backward reads it."""
+
+    __slots__ = ()
+    __array_ufunc__ = None  # ndarray + Deferred defers to __radd__
+
+    def value(self):
+        raise NotImplementedError
 
 
 def sum_to(grad, shape):
@@ -207,69 +354,23 @@ def sum_to(grad, shape):
     return grad.sum(axis=axes, keepdims=True).reshape(shape)
 
 
+# -- the backward pass -------------------------------------------------------------------
+
+
 def _graph_order(roots):
     """The nodes behind ``roots``, newest first: each comes before the nodes that made its inputs."""
     seen = set(roots)
     stack = list(seen)
     while stack:
-        for x in stack.pop().inputs:
-            f = x._ctx
-            if f is not None and f not in seen:
-                seen.add(f)
-                stack.append(f)
+        for p in stack.pop().parents:
+            if isinstance(p, Function) and p not in seen:
+                seen.add(p)
+                stack.append(p)
     return sorted(seen, key=_seq_of, reverse=True)
 
 
-class SumOfProducts:
-    """A gradient Σ_k a_kᵀ b_k kept as its factors, and computed as ONE matrix product of
-    the stacked factors, [a_1; a_2; ...]ᵀ [b_1; b_2; ...], once BATCH terms have arrived
-    (bounding the memory the factors hold) or when the gradient is used.
-
-    A weight used at every step of a sequence (h_{t-1} W) gets one term per step; summing
-    them as T small products and T additions costs far more than a few large products.
-    """
-
-    BATCH = 32
-    __slots__ = ("lefts", "rights", "total")
-    __array_ufunc__ = None  # ndarray + SumOfProducts defers to __radd__
-
-    def __init__(self, left, right):
-        self.lefts, self.rights, self.total = [left], [right], None
-
-    def __add__(self, other):
-        if type(other) is not SumOfProducts:
-            return self.value() + other
-        # both are fresh objects owned by the backward pass: merge in place
-        if other.total is not None:
-            self.total = other.total if self.total is None else self.total + other.total
-        self.lefts += other.lefts
-        self.rights += other.rights
-        if len(self.lefts) >= self.BATCH:
-            self.total = self.value()
-            self.lefts, self.rights = [], []
-        return self
-
-    __radd__ = __add__
-
-    def value(self):
-        if not self.lefts:
-            return self.total
-        if len(self.lefts) == 1:
-            product = self.lefts[0].T @ self.rights[0]
-        else:
-            xp = backend.array_module(self.lefts[0])
-            product = xp.concatenate(self.lefts).T @ xp.concatenate(self.rights)
-        return product if self.total is None else product + self.total
-
-
-def _add_to_leaf(x, g):
-    """Accumulate gradient ``g`` into the leaf's ``.grad`` (a copy first, then in place)."""
-    if type(g) is SumOfProducts:
-        g = g.value()
-    if x.grad is None:
-        x.grad = Tensor._wrap(x.device.xp.array(g, dtype=x.data.dtype), x.device)
-    else:
-        x.grad.data += g
+def _seq_of(node):
+    return node.seq
 
 
 def backward(tensors, grads=None, retain_graph=False):
@@ -278,91 +379,147 @@ def backward(tensors, grads=None, retain_graph=False):
     grads = [None] * len(tensors) if grads is None else list(grads)
     if len(grads) != len(tensors):
         raise ValueError(f"backward: got {len(tensors)} tensors but {len(grads)} gradients")
-    roots = []
-    for t, g in zip(tensors, grads):
-        if not t.requires_grad:
-            raise RuntimeError(
-                "backward: the tensor does not require grad and has no graph; "
+    seeds = [_seed(t, g) for t, g in zip(tensors, grads)]
+    roots = [t._ctx for t in tensors if t._ctx is not None]
+    for f in roots:
+        if f.freed:
+            _raise_freed(f)
+    order = _graph_order(roots)
+    leaves = {}  # leaf -> its gradient, added to .grad only once the whole pass has succeeded
+    try:
+        for t, g in zip(tensors, seeds):
+            _pass_on(t._ctx or t, t._oi, g, leaves)
+        with long_graph(), np.errstate(all="ignore"):  # IEEE values (1/0 = inf) without warnings, as PyTorch
+            _run(order, retain_graph, leaves)
+    except BaseException:
+        for f in order:  # nothing half-done stays behind for a later call to add to
+            f.grads = None
+        raise
+    for leaf, g in leaves.items():
+        _add_to_leaf(leaf, g)
+
+
+def _seed(t, g):
+    """The gradient to start from at output ``t``, checked."""
+    if not t.requires_grad:
+        raise RuntimeError(
+            f"backward: the tensor does not require grad and has no graph (dtype {t.data.dtype}); "
+            + (
                 "set requires_grad=True on a leaf it depends on"
+                if t.data.dtype.kind == "f"
+                else "only floating-point tensors have gradients"
             )
-        if g is None:
-            if t.data.size != 1:
-                raise RuntimeError(
-                    f"backward: a gradient can be created implicitly only for a single-element "
-                    f"output, but this tensor has shape {tuple(t.shape)}; pass gradient=... "
-                    "of the same shape"
-                )
-            g = t.device.xp.ones_like(t.data)
-        else:
-            g = g.data if isinstance(g, Tensor) else t.device.asarray(g)
-            if g.shape != t.data.shape:
-                raise ValueError(
-                    f"backward: gradient shape {tuple(g.shape)} does not match the tensor's shape {tuple(t.shape)}"
-                )
-            if g.dtype != t.data.dtype:
-                g = g.astype(t.data.dtype)
-        if t._ctx is not None:
-            if t._ctx.freed:
-                _raise_freed(t._ctx)
-            roots.append(t._ctx)
-        _pass_on(t, g)
-    keep_all, anomaly = _mode.keep_grads, _mode.anomaly
-    for f in _graph_order(roots):
+        )
+    if g is None:
+        if t.data.size != 1:
+            raise RuntimeError(
+                f"backward: a gradient can be created implicitly only for a single-element output, but this "
+                f"tensor has shape {tuple(t.data.shape)}; pass gradient=... of the same shape"
+            )
+        return t.device.xp.ones_like(t.data)
+    g = g.data if isinstance(g, Function.tensor_class) else t.device.asarray(g)
+    if g.shape != t.data.shape:
+        raise ValueError(
+            f"backward: gradient shape {tuple(g.shape)} does not match the tensor's shape {tuple(t.data.shape)}"
+        )
+    return g if g.dtype == t.data.dtype else g.astype(t.data.dtype)
+
+
+def _run(order, retain_graph, leaves):
+    keep_all, anomaly = _mode.now[_KEEP], _mode.now[_ANOMALY]
+    for f in order:
         gys = f.grads
         if gys is None:
             continue  # no gradient reached this node's outputs
         if f.freed:
             _raise_freed(f)
+        if f.versions is not None:
+            _check_versions(f)
         f.grads = None
         if f.deferred:
-            gys = [g.value() if type(g) is SumOfProducts else g for g in gys]
-        if keep_all or f.retain:
-            _keep_output_grads(f, gys)
-        gxs = f.backward(gys[0]) if len(gys) == 1 else f.backward(*gys)
-        if type(gxs) is not tuple:
-            gxs = (gxs,)
-        if anomaly:
-            _check_finite(f, gxs, "backward gradient")
-        if keep_all:
-            f.flows = tuple(_norm(gx) if x.requires_grad else 0.0 for x, gx in zip(f.inputs, gxs))
+            gys = [g.value() if isinstance(g, Deferred) else g for g in gys]
+        if keep_all or anomaly or f.outputs is not None:
+            gxs = _watched_backward(f, gys, keep_all, anomaly)
+        else:
+            gxs = f.backward(*gys)
+            if type(gxs) is not tuple:
+                gxs = (gxs,)
         if not retain_graph:
             f.saved = None
             f.freed = True
-        for x, gx in zip(f.inputs, gxs):
-            if gx is not None and x.requires_grad:
-                _pass_on(x, gx)
+        for gx, need, parent, slot in zip(gxs, f.needs, f.parents, f.slots):
+            if need and gx is not None:
+                _pass_on(parent, slot, gx, leaves)
 
 
-def _pass_on(x, g):
-    """Hand gradient ``g`` to tensor ``x``: into ``.grad`` for a leaf, else into the grads
-    pending for the node that made it (summed with what other consumers of ``x`` gave)."""
-    maker = x._ctx
-    if maker is None:
-        _add_to_leaf(x, g)
+def _watched_backward(f, gys, keep_all, anomaly):
+    """``f.backward`` with what the drawing mode, retained gradients and anomaly detection ask for."""
+    if keep_all:
+        f.totals = tuple(_norm(g) for g in gys)
+    if f.outputs is not None:
+        _keep_output_grads(f, gys)
+    gxs = f.backward(*gys)
+    if type(gxs) is not tuple:
+        gxs = (gxs,)
+    if anomaly:
+        _check_finite(f, gxs, "backward gradient")
+    if keep_all:
+        f.flows = tuple(_norm(gx) if need else 0.0 for gx, need in zip(gxs, f.needs))
+    return gxs
+
+
+def _pass_on(target, slot, g, leaves):
+    """Hand gradient ``g`` on: into the gradients pending at output ``slot`` of node
+    ``target`` (summed with what other readers of that output sent), or, for a leaf, into
+    ``leaves``."""
+    if not isinstance(target, Function):
+        old = leaves.get(target)
+        leaves[target] = g if old is None else old + g
         return
-    pending = maker.grads
+    pending = target.grads
     if pending is None:
-        pending = maker.grads = [None] * len(maker.outputs)
-    old = pending[x._oi]
-    pending[x._oi] = g if old is None else old + g
-    if type(g) is SumOfProducts:
-        maker.deferred = True
+        pending = target.grads = [None] * len(target.shapes)
+    old = pending[slot]
+    pending[slot] = g if old is None else old + g
+    if isinstance(g, Deferred):
+        target.deferred = True
+
+
+def _add_to_leaf(x, g):
+    """Accumulate ``g`` into the leaf's ``.grad`` (a fresh copy first, then in place)."""
+    if isinstance(g, Deferred):
+        g = g.value()
+    if x.grad is None:
+        x.grad = Function.tensor_class._wrap(x.device.xp.array(g, dtype=x.data.dtype), x.device)
+    else:
+        x.grad.data += g
 
 
 def _norm(g):
     """The Frobenius norm of a gradient (0.0 for None), in float64."""
     if g is None:
         return 0.0
-    if type(g) is SumOfProducts:
+    if isinstance(g, Deferred):
         g = g.value()
     return float(backend.array_module(g).linalg.norm(g.astype(np.float64, copy=False).ravel()))
 
 
 def _keep_output_grads(f, gys):
     for ref, g in zip(f.outputs, gys):
-        t = ref()
+        t = None if ref is None else ref()
         if t is not None and g is not None:
-            t.grad = Tensor._wrap(t.device.xp.array(g, dtype=t.data.dtype), t.device)
+            t.grad = Function.tensor_class._wrap(t.device.xp.array(g, dtype=t.data.dtype), t.device)
+
+
+def _check_versions(f):
+    for version, count in f.versions:
+        if version.count != count:
+            raise RuntimeError(
+                f"backward: a tensor {f.op} saved for its gradient was modified in place since "
+                f"(its version is {version.count}, it was {count} when {f.op} used it), so the gradient "
+                "would be wrong. Call backward() before changing it (an optimizer step, add_, "
+                "load_state_dict, ...), or change a copy"
+            )
 
 
 def _raise_freed(f):
@@ -371,165 +528,3 @@ def _raise_freed(f):
         "freed by the first backward(). Pass retain_graph=True to the first call if you need "
         "to backward twice, or rebuild the graph by running the forward pass again"
     )
-
-
-_FLOAT_OF_PYTHON = np.dtype(np.float32)
-
-
-class Tensor:
-    """An array with a gradient: ``Tensor(data, requires_grad=False, dtype=None, device=None)``.
-
-    Python floats become float32 (ints int64, bools bool); NumPy and CuPy arrays keep
-    their dtype. ``device`` is "cpu" or "cuda" (default: ``set_default_device``).
-    """
-
-    __slots__ = ("data", "device", "requires_grad", "grad", "name", "_ctx", "_oi", "__weakref__")
-    __array_ufunc__ = None  # ndarray (op) Tensor defers to Tensor's reflected operators
-
-    def __init__(self, data, requires_grad=False, dtype=None, device=None, name=None):
-        if isinstance(data, Tensor):
-            data = data.data
-        if device is not None:
-            dev = backend.get_device(device)
-        elif hasattr(data, "__cuda_array_interface__"):
-            dev = backend.device_of(data)  # a CuPy array stays on the GPU
-        else:
-            dev = backend.default_device()
-        if dtype is None and not hasattr(data, "dtype"):
-            array = np.asarray(data)
-            if array.dtype.kind == "f":
-                array = array.astype(_FLOAT_OF_PYTHON)
-            elif array.dtype.kind not in "biu":
-                raise TypeError(f"Tensor: cannot make a tensor from {type(data).__name__} ({array.dtype})")
-            data = array
-        self.data = dev.asarray(data, dtype=dtype)
-        self.device = dev
-        if requires_grad and self.data.dtype.kind != "f":
-            raise TypeError(f"Tensor: only floating-point tensors can require gradients, got dtype {self.data.dtype}")
-        self.requires_grad = bool(requires_grad)
-        self.grad = None
-        self.name = name
-        self._ctx = None
-        self._oi = 0
-
-    @staticmethod
-    def _wrap(array, device, requires_grad=False):
-        """A leaf around an existing array, with no checks (internal, fast)."""
-        t = _result(array, device, None, 0)
-        t.requires_grad = requires_grad
-        return t
-
-    # -- what it is -----------------------------------------------------------------
-    @property
-    def shape(self):
-        return self.data.shape
-
-    @property
-    def dtype(self):
-        return self.data.dtype
-
-    @property
-    def ndim(self):
-        return self.data.ndim
-
-    def size(self, axis=None):
-        """The shape, or the length of one axis (as ``torch.Tensor.size``)."""
-        return self.data.shape if axis is None else self.data.shape[axis]
-
-    def numel(self):
-        return int(self.data.size)
-
-    def __len__(self):
-        if self.data.ndim == 0:
-            raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
-
-    @property
-    def is_leaf(self):
-        return self._ctx is None
-
-    @property
-    def creator(self):
-        """The Function node that made this tensor (None for a leaf)."""
-        return self._ctx
-
-    def __repr__(self):
-        body = np.array2string(self.numpy(), separator=", ", prefix="tensor(")
-        extras = []
-        if self.device.name != "cpu":
-            extras.append(f"device='{self.device}'")
-        if self.data.dtype != np.float32:
-            extras.append(f"dtype={self.data.dtype}")
-        if self.name:
-            extras.append(f"name={self.name!r}")
-        if self._ctx is not None:
-            extras.append(f"op={self._ctx.op}")
-        elif self.requires_grad:
-            extras.append("requires_grad=True")
-        return f"tensor({', '.join([body] + extras)})"
-
-    # -- leaving the graph ----------------------------------------------------------
-    def numpy(self):
-        """The data as a NumPy array (copied from the GPU when on "cuda")."""
-        return self.data if self.device is backend.CPU else self.device.xp.asnumpy(self.data)
-
-    def __array__(self, dtype=None, copy=None):
-        a = self.numpy()
-        return a if dtype is None else a.astype(dtype)
-
-    def item(self):
-        if self.data.size != 1:
-            raise ValueError(f"item: tensor of shape {tuple(self.shape)} has {self.data.size} elements, expected 1")
-        return self.data.item()
-
-    def __float__(self):
-        return float(self.item())
-
-    def __int__(self):
-        return int(self.item())
-
-    def __bool__(self):
-        if self.data.size != 1:
-            raise ValueError(f"bool: the truth value of a tensor of shape {tuple(self.shape)} is ambiguous")
-        return bool(self.data.item())
-
-    def tolist(self):
-        return self.numpy().tolist()
-
-    def detach(self):
-        """The same data, cut off from the graph."""
-        return Tensor._wrap(self.data, self.device)
-
-    def requires_grad_(self, requires_grad=True):
-        if requires_grad and self.data.dtype.kind != "f":
-            raise TypeError(f"requires_grad_: only floating-point tensors can require gradients, got {self.dtype}")
-        if not requires_grad and self._ctx is not None:
-            raise RuntimeError("requires_grad_: cannot turn gradients off for a non-leaf tensor; use .detach()")
-        self.requires_grad = requires_grad
-        return self
-
-    def retain_grad(self):
-        """Keep this non-leaf tensor's gradient in ``.grad`` after ``backward()``."""
-        if self._ctx is not None:
-            self._ctx.retain = True
-        elif not self.requires_grad:
-            raise RuntimeError("retain_grad: the tensor does not require grad")
-        return self
-
-    def named(self, name):
-        """Give the tensor a name (drawings show it) and return it."""
-        self.name = name
-        return self
-
-    def backward(self, gradient=None, retain_graph=False):
-        """Compute the gradients of this tensor with respect to the graph's leaves."""
-        backward([self], [gradient], retain_graph=retain_graph)
-
-    __hash__ = object.__hash__
-
-    def __iter__(self):
-        if self.data.ndim == 0:
-            raise TypeError("iteration over a 0-d tensor")
-        from .ops import unbind
-
-        return iter(unbind(self, 0))

@@ -5,6 +5,7 @@ every CPU feature works with CuPy absent, or installed on a machine with no GPU.
 """
 
 import os
+import time
 
 import numpy as np
 
@@ -44,13 +45,36 @@ class Device:
             self._rng = self.xp.random.default_rng(_seed)
         return self._rng
 
-    def asarray(self, data, dtype=None):
-        """``data`` (a NumPy or CuPy array, or Python data) as an array on this device."""
+    def asarray(self, data, dtype=None, copy=False):
+        """``data`` (a NumPy or CuPy array, a number, or lists of them) as an array on this
+        device; a fresh copy with ``copy=True``, else shared where it already lives here."""
         if self.xp is np:
-            if not isinstance(data, np.ndarray) and hasattr(data, "get"):
-                data = data.get()  # a CuPy array coming back to the host
-            return np.asarray(data, dtype=dtype)
-        return self.xp.asarray(data, dtype=dtype)
+            data = to_host(data)
+            return np.array(data, dtype=dtype) if copy else np.asarray(data, dtype=dtype)
+        try:
+            return self.xp.array(data, dtype=dtype, copy=copy)
+        except (TypeError, ValueError):  # lists that mix host and device values
+            return self.xp.array(to_host(data), dtype=dtype)
+
+
+def to_host(data):
+    """The one place user data crosses to the host: NumPy arrays pass as they are; CuPy
+    arrays and scalars, and (nested) lists holding them, are copied back; numbers and
+    lists of numbers become a NumPy array."""
+    if isinstance(data, np.ndarray):
+        return data
+    if _on_gpu(data):
+        return data.get()
+    try:
+        return np.asarray(data)
+    except TypeError:  # CuPy refuses to be converted implicitly: a list holding CuPy values
+        if isinstance(data, (list, tuple)):
+            return np.asarray([to_host(d) for d in data])
+        raise
+
+
+def _on_gpu(data):
+    return hasattr(data, "__cuda_array_interface__") and hasattr(data, "get")
 
 
 CPU = Device("cpu", np)
@@ -127,8 +151,12 @@ def device_and_dtype(args, device=None, dtype=None):
     for a in args:
         if isinstance(a, Device) or (isinstance(a, str) and a in _DEVICE_NAMES):
             device = a
-        else:
-            dtype = a
+            continue
+        try:
+            np.dtype(a)
+        except TypeError:
+            raise ValueError(f"to: {a!r} is neither a device ('cpu', 'cuda') nor a dtype ('float64')") from None
+        dtype = a
     return device, dtype
 
 
@@ -164,6 +192,107 @@ def array_module(array):
     if hasattr(array, "__cuda_array_interface__"):
         return _load_cuda().xp
     return np
+
+
+# -- BLAS threads on the CPU ----------------------------------------------------------
+
+
+class _BlasThreads:
+    """NumPy's BLAS (OpenBLAS, MKL, ...) splits every matrix product over all its threads.
+    For the small products of a recurrent step (32×64 @ 64×256) that gains little and, when
+    another program keeps a core busy, costs much: waking a BLAS thread then waits for the
+    busy core, and a step runs several times slower. So:
+
+    - a product under ``LARGE`` multiply-adds runs on one thread;
+    - a larger one runs on ``get_num_threads()`` threads, and is timed: when it took
+      ``SLOWER`` times longer than one thread would have (measured once, at first use), the
+      cores are contended, and large products run on one thread for ``BACKOFF`` seconds.
+
+    The count is switched through threadpoolctl (about half a microsecond), only when a
+    product needs the other one. Without threadpoolctl, BLAS keeps its own setting."""
+
+    LARGE = 1 << 23  # m·k·n; where two threads start to pay on 2 cores: benchmarks/bench_threads.py
+    SLOWER = 1.5  # several threads on free cores take about 1/threads of one thread's time
+    BACKOFF = 1.0
+
+    def __init__(self):
+        self.controllers = None  # found on first use: the BLAS libraries loaded by NumPy
+        self.many = 1  # threads for large products (BLAS's own count until set)
+        self.now = 1  # the count BLAS is set to
+        self.seconds_per_madd = 0.0  # one thread's time per multiply-add, measured at first use
+        self.contended_until = 0.0
+
+    def _find(self):
+        try:
+            from threadpoolctl import ThreadpoolController
+        except ImportError:
+            self.controllers = []
+        else:
+            self.controllers = ThreadpoolController().select(user_api="blas").lib_controllers
+        self.now = self.many = max([c.num_threads for c in self.controllers], default=1)
+        a = np.ones((256, 256), np.float32)
+        self.set(1)
+        best = float("inf")
+        for _ in range(3):
+            start = time.perf_counter()
+            a @ a
+            best = min(best, time.perf_counter() - start)
+        self.seconds_per_madd = best / a.size / 256
+
+    def set(self, count):
+        if self.controllers is None:
+            self._find()
+        if count != self.now:
+            for c in self.controllers:
+                c.set_num_threads(count)
+            self.now = count
+
+    def matmul(self, a, b):
+        """``a @ b`` for NumPy arrays, on the thread count its size (and the machine) calls for."""
+        madds = a.size * (b.shape[-1] if b.ndim > 1 else 1)
+        if madds < self.LARGE or self.many == 1:
+            if self.now != 1:
+                self.set(1)
+            return a @ b
+        start = time.perf_counter()
+        if start < self.contended_until:
+            self.set(1)
+            return a @ b
+        self.set(self.many)
+        out = a @ b
+        if time.perf_counter() - start > self.SLOWER * madds * self.seconds_per_madd:
+            self.contended_until = time.perf_counter() + self.BACKOFF
+        return out
+
+
+blas = _BlasThreads()
+
+
+def set_num_threads(count):
+    """Use up to ``count`` threads for large matrix products on the CPU (``torch.set_num_threads``);
+    small ones always run on one. The default is the BLAS library's own count (its
+    environment variables, e.g. ``OMP_NUM_THREADS``, or the number of cores)."""
+    if not isinstance(count, int) or isinstance(count, bool) or count < 1:
+        raise ValueError(f"set_num_threads: expected a positive int, got {count!r}")
+    if blas.controllers is None:
+        blas._find()
+    blas.many = count
+
+
+def get_num_threads():
+    """The number of threads large matrix products on the CPU may use."""
+    if blas.controllers is None:
+        blas._find()
+    return blas.many
+
+
+def matmul(a, b):
+    """``a @ b``; on the CPU with the BLAS thread count the product's size calls for."""
+    if type(a) is np.ndarray:
+        if blas.controllers is None:
+            blas._find()
+        return blas.matmul(a, b)
+    return a @ b
 
 
 def scatter_add(target, index, values):

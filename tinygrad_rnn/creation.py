@@ -3,13 +3,19 @@
 import numpy as np
 
 from . import backend
-from .autograd import Tensor
+from .tensor import Tensor
 
 
-def _shape(shape):
+def _shape(shape, op):
+    """``shape`` given as ints or as one tuple, checked: every size a non-negative int."""
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        return tuple(shape[0])
-    return tuple(shape)
+        shape = tuple(shape[0])
+    for n in shape:
+        if not isinstance(n, (int, np.integer)) or isinstance(n, bool):
+            raise TypeError(f"{op}: sizes must be ints, got {shape!r}")
+        if n < 0:
+            raise ValueError(f"{op}: negative size {n} in shape {tuple(shape)}")
+    return tuple(int(n) for n in shape)
 
 
 def _made(array, device, requires_grad):
@@ -19,33 +25,43 @@ def _made(array, device, requires_grad):
 
 
 def tensor(data, dtype=None, device=None, requires_grad=False):
-    """``Tensor(data, ...)`` spelled as ``torch.tensor``."""
+    """``Tensor(data, ...)`` spelled as ``torch.tensor``: a copy of ``data``."""
     return Tensor(data, requires_grad=requires_grad, dtype=dtype, device=device)
+
+
+def from_numpy(array):
+    """A CPU tensor that shares ``array``'s memory (a change to one shows in the other), as
+    ``torch.from_numpy``; ``tensor(array)`` copies."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy: expected a NumPy array, got {type(array).__name__}")
+    if array.dtype.kind not in "fiub":
+        raise TypeError(f"from_numpy: cannot make a tensor from dtype {array.dtype}")
+    return Tensor._wrap(array, backend.CPU)
 
 
 def full(shape, value, dtype=np.float32, device=None, requires_grad=False):
     dev = backend.get_device(device)
-    return _made(dev.xp.full(_shape((shape,)), value, dtype=dtype), dev, requires_grad)
+    return _made(dev.xp.full(_shape((shape,), "full"), value, dtype=dtype), dev, requires_grad)
 
 
 def zeros(*shape, dtype=np.float32, device=None, requires_grad=False):
-    return full(_shape(shape), 0, dtype, device, requires_grad)
+    return full(_shape(shape, "zeros"), 0, dtype, device, requires_grad)
 
 
 def ones(*shape, dtype=np.float32, device=None, requires_grad=False):
-    return full(_shape(shape), 1, dtype, device, requires_grad)
+    return full(_shape(shape, "ones"), 1, dtype, device, requires_grad)
 
 
 def randn(*shape, dtype=np.float32, device=None, requires_grad=False):
     """Standard normal samples from the device's generator (see ``manual_seed``)."""
     dev = backend.get_device(device)
-    return _made(dev.rng.standard_normal(_shape(shape), dtype=np.dtype(dtype)), dev, requires_grad)
+    return _made(dev.rng.standard_normal(_shape(shape, "randn"), dtype=np.dtype(dtype)), dev, requires_grad)
 
 
 def rand(*shape, dtype=np.float32, device=None, requires_grad=False):
     """Uniform samples in [0, 1) from the device's generator."""
     dev = backend.get_device(device)
-    return _made(dev.rng.random(_shape(shape), dtype=np.dtype(dtype)), dev, requires_grad)
+    return _made(dev.rng.random(_shape(shape, "rand"), dtype=np.dtype(dtype)), dev, requires_grad)
 
 
 def arange(start, stop=None, step=1, dtype=None, device=None, requires_grad=False):

@@ -2,7 +2,8 @@
 
 import numpy as np
 
-from .autograd import Tensor, backward, no_grad
+from .autograd import backward, no_grad
+from .tensor import Tensor
 
 
 class GradcheckError(RuntimeError):

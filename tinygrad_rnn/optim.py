@@ -20,7 +20,8 @@ closed form of ``torch.optim.lr_scheduler``, as a function of the epoch count.
 import math
 import numbers
 
-from .autograd import Tensor, enable_grad, no_grad
+from .autograd import enable_grad, no_grad
+from .tensor import Tensor
 
 
 class Optimizer:
@@ -101,6 +102,7 @@ class Optimizer:
                     if p.grad is None:
                         continue
                     self._update(p, p.grad.data, self.state.setdefault(p, {}), group)
+                    p._changed()
         return loss
 
     def _update(self, p, grad, state, group):

@@ -16,7 +16,7 @@ from collections import OrderedDict
 
 import numpy as np
 
-from .autograd import Tensor
+from .tensor import Tensor
 
 
 def _host_array(key, value):

@@ -18,7 +18,7 @@ def _input(steps, batch, size, seed):
 
 
 def cmd_graph(args):
-    from ..autograd import Tensor
+    from ..tensor import Tensor
 
     layer = make_layer(args.cell, args.input_size, args.hidden, args.forget_bias, args.seed)
     x = Tensor(_input(args.steps, args.batch, args.input_size, args.seed))
@@ -165,13 +165,15 @@ def main(argv=None):
         "graph",
         help="draw the computation graph of a few steps of a recurrent cell",
         description="Draw the graph of a one-layer recurrent model run for --steps steps, with one box per "
-        "time step, the cell-state belt c_{t-1} -> x f -> + -> c_t, and (with --grad) the gradient size on "
-        "every edge. The format comes from the file name: .svg, .png (.pdf with a system Graphviz).",
+        "time step, the cell-state belt c_{t-1} -> x f -> + -> c_t, and (with --grad) the gradient along "
+        "every edge. The format comes from the file name: .svg, .png, .pdf, .html (an interactive page) or .dot.",
     )
     graph.add_argument("--cell", default="lstm", choices=list(CELLS), help="which cell (default: lstm)")
     graph.add_argument("--steps", type=int, default=3, help="time steps to unroll (default: 3)")
     graph.add_argument("--collapse", action="store_true", help="one node per step (default: only past 8 steps)")
-    graph.add_argument("--grad", action="store_true", help="backpropagate a loss at the last step and draw ‖grad‖")
+    graph.add_argument(
+        "--grad", action="store_true", help="backpropagate a loss at the last step; draw the gradient along each edge"
+    )
     graph.add_argument(
         "--highlight",
         choices=sorted(viz.HIGHLIGHTS),

@@ -8,7 +8,8 @@ import pathlib
 import time
 
 from .. import __version__, backend, viz
-from ..autograd import Tensor, keep_grads
+from ..autograd import keep_grads
+from ..tensor import Tensor
 from . import experiments, models, tasks
 from .models import label as viz_label
 from .train import train
@@ -86,7 +87,9 @@ def run_demo(out="tinygrad-rnn-demo", device="cpu", quick=False, progress=True, 
         )
     long = tasks.AddingProblem(cfg["length"], seed=seed + 3).test_set(1, device=device)
     panels = _backpropagated(trained, task, long, f"{cfg['length']} steps")
-    files["collapsed"] = _save_both(viz.draw_panels(panels, collapse=True), out / "rnn_vs_lstm_collapsed")
+    collapsed = viz.draw_panels(panels, collapse=True)
+    files["collapsed"] = _save_both(collapsed, out / "rnn_vs_lstm_collapsed")
+    files["page"] = viz.render(collapsed, out / "rnn_vs_lstm.html")  # the interactive page, embedded below
 
     say("4/4 report")
     seconds = time.perf_counter() - start
@@ -130,6 +133,10 @@ def _img(path):
     return f'<img src="data:image/png;base64,{data}" alt="{html.escape(path.name)}">'
 
 
+def _srcdoc(path):
+    return html.escape(pathlib.Path(path).read_text(encoding="utf-8"), quote=True)
+
+
 def _svg(path):
     text = pathlib.Path(path).read_text(encoding="utf-8")
     return text[text.index("<svg") :]
@@ -155,6 +162,7 @@ body {{ font-family: Helvetica, Arial, sans-serif; max-width: 1100px; margin: 2e
 h1 {{ font-size: 1.6em; }} h2 {{ margin-top: 2em; border-bottom: 1px solid #ddd; }}
 table {{ border-collapse: collapse; margin: 1em 0; }} td, th {{ border: 1px solid #ccc; padding: 4px 10px; }}
 img {{ max-width: 100%; height: auto; }} .wide {{ overflow-x: auto; border: 1px solid #eee; }}
+.wide svg {{ max-width: 100%; height: auto; }} iframe.page {{ width: 100%; height: 640px; border: 1px solid #ddd; }}
 .note {{ color: #555; font-size: 0.95em; }}
 </style></head><body>
 <h1>Why LSTM trains where a plain RNN does not</h1>
@@ -189,6 +197,9 @@ cell-state path c<sub>t-1</sub> → × f<sub>t</sub> → + → c<sub>t</sub>; th
 <div class="wide">{_svg(files["rnn_vs_lstm"])}</div>
 <p>The whole sequence, one node per step:</p>
 <div class="wide">{_svg(files["collapsed"])}</div>
+<p>The same graphs to explore: hover an edge for the gradient along it, click a step to see its primitives,
+click a box to light the paths its gradient takes to the loss (also in rnn_vs_lstm.html, beside this report).</p>
+<iframe class="page" title="the graphs, interactive" srcdoc="{_srcdoc(files["page"])}"></iframe>
 
 <h2>5. The cells</h2>
 <p>An LSTM step and a GRU step, as the primitive operations the framework recorded:</p>

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .. import __version__
+from .. import __version__, get_num_threads, set_num_threads
 from . import models, tasks
 from .sweep import Trial
 from .train import train
@@ -67,31 +67,31 @@ def best(curve, metric, higher_is_better):
 
 
 def run_trial(trial, worker=""):
-    """Train ``trial`` with one BLAS thread and return its TrialResult. An exception becomes
-    a failed result with its traceback (it does not propagate): a sweep goes on."""
-    from threadpoolctl import threadpool_limits
-
+    """Train ``trial`` with one BLAS thread (``tinygrad_rnn.set_num_threads(1)``, restored
+    after) and return its TrialResult. An exception becomes a failed result with its
+    traceback (it does not propagate): a sweep goes on."""
     result = TrialResult(trial, "failed", started=_now(), host=socket.gethostname(), worker=worker, versions=versions())
     start = time.perf_counter()
+    threads = get_num_threads()
     try:
-        with threadpool_limits(limits=1):
-            task = tasks.make_task(trial.task, **trial.task_options, seed=trial.seed)
-            test_task = tasks.make_task(trial.task, **{**trial.task_options, **trial.test_options}, seed=trial.seed)
-            with _BUILDING:
-                model = models.build(trial.cell, task, trial.hidden, trial.seed, forget_bias=trial.forget_bias)
-            trained = train(
-                model,
-                task,
-                steps=trial.steps,
-                batch_size=trial.batch_size,
-                lr=trial.lr,
-                clip=trial.clip,
-                eval_every=trial.eval_every,
-                test=test_task.test_set(trial.test_size),
-                eval_first=True,
-                nonfinite="stop",
-                progress=False,
-            )
+        set_num_threads(1)
+        task = tasks.make_task(trial.task, **trial.task_options, seed=trial.seed)
+        test_task = tasks.make_task(trial.task, **{**trial.task_options, **trial.test_options}, seed=trial.seed)
+        with _BUILDING:
+            model = models.build(trial.cell, task, trial.hidden, trial.seed, forget_bias=trial.forget_bias)
+        trained = train(
+            model,
+            task,
+            steps=trial.steps,
+            batch_size=trial.batch_size,
+            lr=trial.lr,
+            clip=trial.clip,
+            eval_every=trial.eval_every,
+            test=test_task.test_set(trial.test_size),
+            eval_first=True,
+            nonfinite="stop",
+            progress=False,
+        )
         result.curve = trained.history
         result.final = {k[len("test_") :]: v for k, v in trained.history[-1].items() if k.startswith("test_")}
         result.score, result.best_step = best(trained.history, trial.metric, task.higher_is_better(trial.metric))
@@ -99,6 +99,8 @@ def run_trial(trial, worker=""):
         result.status = "ok"
     except Exception:
         result.error = traceback.format_exc()
+    finally:
+        set_num_threads(threads)
     result.seconds = time.perf_counter() - start
     result.finished = _now()
     return result

@@ -7,8 +7,8 @@ computes anything, and names itself in the error.
 import numpy as np
 
 from .. import ops
-from ..autograd import Tensor
 from ..creation import arange, zeros_like
+from ..tensor import Tensor
 
 tanh = ops.tanh
 sigmoid = ops.sigmoid

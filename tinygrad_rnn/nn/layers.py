@@ -5,7 +5,7 @@ import math
 import numpy as np
 
 from .. import creation, ops
-from ..autograd import Tensor
+from ..tensor import Tensor
 from . import functional as F
 from . import init
 from .module import Module, Parameter

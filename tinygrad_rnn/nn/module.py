@@ -5,7 +5,7 @@ from collections import OrderedDict, namedtuple
 import numpy as np
 
 from .. import backend
-from ..autograd import Tensor
+from ..tensor import Tensor
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
@@ -172,7 +172,8 @@ class Module:
             )
         for name, array in arrays.items():
             p = own[name]
-            p.data = p.device.asarray(array).copy()
+            p.data = p.device.asarray(array, copy=True)
+            p._changed()
             if p.grad is not None:
                 p.grad.data = p.grad.data.astype(p.data.dtype, copy=False)
         return IncompatibleKeys(missing, unexpected)
@@ -196,6 +197,7 @@ class Module:
                     t.data, t.device = dev.asarray(t.data), dev
                 if dtype is not None:
                     t.data = t.data.astype(dtype, copy=False)
+            p._changed()
         return self
 
     def float(self):

@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 
-from ..autograd import Tensor
+from ..tensor import Tensor
 
 
 def _with_grads(parameters):

@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..autograd import Tensor, keep_grads
-from .graph import STEP, GraphIndex
+from ..autograd import keep_grads
+from ..tensor import Tensor
+from .graph import GraphIndex, step_number, step_of
 
 
 @dataclass
@@ -92,19 +93,18 @@ def gradient_norms(model, x, loss=None, layer=None):
 def _states_by_step(index, layer):
     """{name: {t: gradient array}} for the states named h and c of one layer's forward pass."""
     found = {}
-    layers = set()
-    for t in index.tensors.values():
-        if t.name in ("h", "c") and t.creator is not None and t.grad is not None:
-            scope = t.creator.scope
-            step = index.step_of(scope)
-            if step is None or "reverse" in scope:
-                continue
-            layer_name = next((s for s in scope if s.startswith("layer")), "")
-            layers.add(layer_name)
-            found.setdefault(layer_name, {}).setdefault(t.name, {})[int(STEP.match(step[-1]).group(1))] = t.grad.numpy()
+    for value, grad in index.state_gradients(("h", "c")):
+        if value.maker is None:
+            continue
+        scope = index.ops[value.maker].scope
+        step = step_of(scope)
+        if step is None or "reverse" in scope:
+            continue
+        layer_name = next((s for s in scope if s.startswith("layer")), "")
+        found.setdefault(layer_name, {}).setdefault(value.name, {})[step_number(step)] = grad
     if not found:
         return {}
-    chosen = f"layer{layer}" if layer is not None else max(layers, key=lambda s: int(s[5:] or 0))
+    chosen = f"layer{layer}" if layer is not None else max(found, key=lambda s: int(s[5:] or 0))
     return found.get(chosen, {})
 
 

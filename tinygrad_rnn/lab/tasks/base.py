@@ -4,9 +4,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ...autograd import Tensor, no_grad
+from ...autograd import no_grad
 from ...backend import get_device
 from ...nn.rnn import last_steps
+from ...tensor import Tensor
 
 _TEST_SPAWN_KEY = (0x7E57,)  # test sets: a SeedSequence branch that training generators never use
 

@@ -1,0 +1,538 @@
+"""Elementwise ops: each a Function with its chain rule under its forward pass, and the
+function users call under it.
+
+Notation: ``x, y`` are input arrays, ``out`` the output, ``gy`` the gradient arriving at
+the output, ``gx`` the one returned for an input; ``xp`` is the array module (numpy or
+cupy). ``self.needs[k]`` says whether input k wants a gradient: a forward pass keeps only
+what the wanted gradients read.
+"""
+
+import numpy as np
+
+from .. import backend
+from ..autograd import Function, describe_shapes, sum_to
+from ..backend import array_module as _xp
+from .operands import is_tensor, operands
+
+_CONSTANTS = {}
+
+
+def _quiet():
+    """No NumPy warnings for what IEEE arithmetic defines (log 0 = -inf, 1/0 = inf, ...), as
+    in PyTorch. Used by the ops that meet such values in normal use (log, div, sqrt, pow,
+    exp), not by those on a recurrent step's hot path: it costs about half a microsecond.
+    Backward passes run quiet as a whole (autograd.backward)."""
+    return np.errstate(all="ignore")
+
+
+def _const(value, like):
+    """``value`` as a 0-d array of ``like``'s dtype: NumPy computes with one about twice as
+    fast as with a Python number (on CuPy, the number itself). Reference path: ``value``."""
+    if type(like) is not np.ndarray:
+        return value
+    key = (value, like.dtype)
+    c = _CONSTANTS.get(key)
+    if c is None:
+        c = _CONSTANTS[key] = np.array(value, like.dtype)
+    return c
+
+
+def _binary(cls, x, y):
+    """Apply the two-input op ``cls`` to tensors or numbers (numbers take the tensor's dtype)."""
+    tensor = Function.tensor_class
+    if type(x) is not tensor or type(y) is not tensor or x.data.dtype is not y.data.dtype:
+        x, y = operands(cls.op, x, y)  # the fast path above skips this for two tensors of one dtype
+    return cls()(x, y)
+
+
+# -- two inputs -------------------------------------------------------------------------
+
+
+class Add(Function):
+    """out = x + y;  gx = gy, gy_y = gy, each summed back to its input's shape."""
+
+    op = "add"
+
+    def forward(self, x, y):
+        self.in_shapes = x.shape, y.shape
+        return x + y
+
+    def backward(self, gy):
+        sx, sy = self.in_shapes
+        return sum_to(gy, sx), sum_to(gy, sy)
+
+
+def add(x, y):
+    return _binary(Add, x, y)
+
+
+class Sub(Function):
+    """out = x - y;  gx = gy, g_y = -gy."""
+
+    op = "sub"
+
+    def forward(self, x, y):
+        self.in_shapes = x.shape, y.shape
+        return x - y
+
+    def backward(self, gy):
+        sx, sy = self.in_shapes
+        return sum_to(gy, sx), (sum_to(-gy, sy) if self.needs[1] else None)
+
+
+def sub(x, y):
+    return _binary(Sub, x, y)
+
+
+class Mul(Function):
+    """out = x * y;  gx = gy * y, g_y = gy * x."""
+
+    op = "mul"
+
+    def forward(self, x, y):
+        self.in_shapes = x.shape, y.shape
+        self.saved = (y if self.needs[0] else None), (x if self.needs[1] else None)
+        return x * y
+
+    def backward(self, gy):
+        y, x = self.saved
+        sx, sy = self.in_shapes
+        gx = sum_to(gy * y, sx) if y is not None else None
+        g_y = sum_to(gy * x, sy) if x is not None else None
+        return gx, g_y
+
+
+def mul(x, y):
+    return _binary(Mul, x, y)
+
+
+class Div(Function):
+    """out = x / y;  gx = gy / y, g_y = -gx * x / y."""
+
+    op = "div"
+
+    def forward(self, x, y):
+        self.in_shapes = x.shape, y.shape
+        self.saved = (x if self.needs[1] else None), y
+        with _quiet():
+            return x / y
+
+    def backward(self, gy):
+        x, y = self.saved
+        gx = gy / y
+        g_y = sum_to(-gx * x / y, self.in_shapes[1]) if self.needs[1] else None
+        return sum_to(gx, self.in_shapes[0]), g_y
+
+
+def div(x, y):
+    return _binary(Div, x, y)
+
+
+# -- one input --------------------------------------------------------------------------
+
+
+class Neg(Function):
+    op = "neg"
+
+    def forward(self, x):
+        return -x
+
+    def backward(self, gy):
+        return -gy
+
+
+def neg(x):
+    return Neg()(x)
+
+
+class Pow(Function):
+    """out = x ** p for a constant exponent p;  gx = gy * p * x ** (p - 1) (0 for p = 0)."""
+
+    op = "pow"
+
+    def __init__(self, p):
+        self.p = p
+
+    def forward(self, x):
+        self.saved = x
+        with _quiet():
+            return x**self.p
+
+    def backward(self, gy):
+        if self.p == 0:
+            return _xp(gy).zeros_like(gy)
+        return gy * (self.p * self.saved ** (self.p - 1))
+
+
+class PowTensor(Function):
+    """out = x ** p, both tensors;  gx = gy * p * x ** (p - 1),  gp = gy * out * ln x (0 where
+    x = 0 and p >= 0, as PyTorch)."""
+
+    op = "pow"
+
+    def forward(self, x, p):
+        self.in_shapes = x.shape, p.shape
+        with _quiet():
+            out = x**p
+        self.saved = x, p, out
+        return out
+
+    def backward(self, gy):
+        x, p, out = self.saved
+        xp = _xp(gy)
+        gx = gp = None
+        if self.needs[0]:
+            gx = sum_to(xp.where(p == 0, 0, gy * p * x ** (p - 1)), self.in_shapes[0])
+        if self.needs[1]:
+            gp = sum_to(xp.where((x == 0) & (p >= 0), 0, gy * out * xp.log(x)), self.in_shapes[1])
+        return gx, gp
+
+
+def pow(x, p):
+    """x ** p: a number exponent, or a tensor (then either may be a number)."""
+    if is_tensor(p) or not is_tensor(x):
+        return _binary(PowTensor, x, p)
+    if not isinstance(p, (int, float)) or isinstance(p, bool):
+        raise TypeError(f"pow: the exponent must be a number or a tensor, got {type(p).__name__}")
+    return Pow(p)(x)
+
+
+class Exp(Function):
+    """out = eˣ;  gx = gy * out."""
+
+    op = "exp"
+
+    def forward(self, x):
+        with _quiet():
+            self.saved = out = _xp(x).exp(x)
+        return out
+
+    def backward(self, gy):
+        return gy * self.saved
+
+
+def exp(x):
+    return Exp()(x)
+
+
+class Log(Function):
+    """out = ln x;  gx = gy / x."""
+
+    op = "log"
+
+    def forward(self, x):
+        self.saved = x
+        with _quiet():
+            return _xp(x).log(x)
+
+    def backward(self, gy):
+        return gy / self.saved
+
+
+def log(x):
+    return Log()(x)
+
+
+class Sqrt(Function):
+    """out = √x;  gx = gy / (2 out)."""
+
+    op = "sqrt"
+
+    def forward(self, x):
+        with _quiet():
+            self.saved = out = _xp(x).sqrt(x)
+        return out
+
+    def backward(self, gy):
+        return gy / (2 * self.saved)
+
+
+def sqrt(x):
+    return Sqrt()(x)
+
+
+class Abs(Function):
+    """out = |x|;  gx = gy * sign(x)."""
+
+    op = "abs"
+
+    def forward(self, x):
+        self.saved = x
+        return abs(x)
+
+    def backward(self, gy):
+        return gy * _xp(gy).sign(self.saved)
+
+
+def abs_(x):
+    return Abs()(x)
+
+
+class Tanh(Function):
+    """out = tanh(x);  gx = gy * (1 - out²)."""
+
+    op = "tanh"
+
+    def forward(self, x):
+        self.saved = out = _xp(x).tanh(x)
+        return out
+
+    def backward(self, gy):
+        out = self.saved
+        gx = out * out
+        _xp(gx).subtract(_const(1, out), gx, out=gx)
+        gx *= gy
+        return gx
+
+
+def tanh(x):
+    return Tanh()(x)
+
+
+def stable_sigmoid(x):
+    """σ(x) to full relative precision in both tails, never overflowing: with e = exp(-|x|),
+    σ(x) = 1/(1 + e) for x >= 0 and e/(1 + e) for x < 0 (σ(-90) is 8.2e-40, not 0)."""
+    xp, one = _xp(x), _const(1, x)
+    e = xp.abs(x)
+    xp.negative(e, out=e)
+    xp.exp(e, out=e)
+    out = xp.where(x < 0, e, one)
+    e += one
+    out /= e
+    return out
+
+
+class Sigmoid(Function):
+    """out = σ(x) = 1 / (1 + e⁻ˣ) (see ``stable_sigmoid``);  gx = gy * out * (1 - out)."""
+
+    op = "sigmoid"
+
+    def forward(self, x):
+        self.saved = out = stable_sigmoid(x)
+        return out
+
+    def backward(self, gy):
+        out = self.saved
+        gx = _const(1, out) - out
+        gx *= out
+        gx *= gy
+        return gx
+
+
+def sigmoid(x):
+    return Sigmoid()(x)
+
+
+class LogSigmoid(Function):
+    """out = log σ(x) = -softplus(-x) (finite for any finite x: log σ(-200) = -200, not -inf);
+    gx = gy * σ(-x)."""
+
+    op = "log_sigmoid"
+
+    def forward(self, x):
+        xp = _xp(x)
+        self.saved = x
+        out = xp.logaddexp(_const(0, x), -x)
+        return xp.negative(out, out=out)
+
+    def backward(self, gy):
+        s = stable_sigmoid(-self.saved)  # 1 - σ(x), without cancelling
+        s *= gy
+        return s
+
+
+def log_sigmoid(x):
+    return LogSigmoid()(x)
+
+
+class Relu(Function):
+    """out = max(x, 0);  gx = gy where x > 0."""
+
+    op = "relu"
+
+    def forward(self, x):
+        self.saved = out = _xp(x).maximum(x, 0)
+        return out
+
+    def backward(self, gy):
+        return gy * (self.saved > 0)
+
+
+def relu(x):
+    return Relu()(x)
+
+
+class Clip(Function):
+    """out = min(max(x, low), high); the gradient flows where low <= x <= high."""
+
+    op = "clip"
+
+    def __init__(self, low, high):
+        self.low, self.high = low, high
+
+    def forward(self, x):
+        xp = _xp(x)
+        self.saved = x
+        if self.low is not None:
+            x = xp.maximum(x, self.low)
+        return x if self.high is None else xp.minimum(x, self.high)
+
+    def backward(self, gy):
+        x = self.saved
+        inside = True
+        if self.low is not None:
+            inside = x >= self.low
+        if self.high is not None:
+            inside = inside & (x <= self.high)
+        return gy * inside
+
+
+def clip(x, low=None, high=None):
+    """Clamp to [low, high] (either may be None), as ``torch.clamp``."""
+    if low is None and high is None:
+        raise ValueError("clip: give low, high or both")
+    return Clip(low, high)(x)
+
+
+class Cast(Function):
+    """A change of dtype; the gradient goes back in the input's dtype."""
+
+    op = "cast"
+
+    def __init__(self, dtype):
+        self.to = dtype
+
+    def forward(self, x):
+        self.source = x.dtype
+        return x.astype(self.to)
+
+    def backward(self, gy):
+        return gy.astype(self.source)
+
+
+def cast(x, dtype):
+    dtype = np.dtype(dtype)
+    if x.data.dtype == dtype:
+        return x
+    if dtype.kind != "f":  # integer and boolean results carry no gradient
+        return Function.tensor_class._wrap(x.data.astype(dtype), x.device)
+    return Cast(dtype)(x)
+
+
+class ToDevice(Function):
+    """A move between devices; the gradient moves back."""
+
+    op = "to_device"
+
+    def __init__(self, target):
+        self.moves_to = target
+
+    def forward(self, x):
+        self.source = backend.device_of(x)
+        return self.moves_to.asarray(x)
+
+    def backward(self, gy):
+        return self.source.asarray(gy)
+
+
+def to_device(x, device):
+    device = backend.get_device(device)
+    return x if x.device is device else ToDevice(device)(x)
+
+
+class Where(Function):
+    """out = x where cond else y (cond: a boolean input, not differentiated);
+    gx = gy where cond, g_y = gy elsewhere."""
+
+    op = "where"
+
+    def forward(self, cond, x, y):
+        self.in_shapes = x.shape, y.shape
+        self.saved = cond
+        return _xp(x).where(cond, x, y)
+
+    def explain(self, arrays, error):
+        return f"cannot apply to {describe_shapes(arrays[1:])}: {error}"
+
+    def backward(self, gy):
+        cond = self.saved
+        gx = sum_to(gy * cond, self.in_shapes[0]) if self.needs[1] else None
+        g_y = sum_to(gy * ~cond, self.in_shapes[1]) if self.needs[2] else None
+        return None, gx, g_y
+
+
+def where(cond, x, y):
+    """``x`` where ``cond`` holds, else ``y`` (``torch.where``); numbers take the tensors' dtype."""
+    x, y = operands("where", x, y)
+    tensor = Function.tensor_class
+    if isinstance(cond, tensor):
+        if cond.device is not x.device:
+            raise RuntimeError(f"where: the condition is on '{cond.device}' but the values on '{x.device}'")
+        if cond.data.dtype != np.bool_:
+            cond = tensor._wrap(cond.data.astype(bool), cond.device)
+    else:
+        cond = tensor._wrap(x.device.asarray(cond).astype(bool), x.device)
+    return Where()(cond, x, y)
+
+
+class Maximum(Function):
+    """out = max(x, y) elementwise; the gradient goes to the larger input, split evenly at ties
+    (as PyTorch)."""
+
+    op = "maximum"
+    larger = True
+
+    def forward(self, x, y):
+        self.in_shapes = x.shape, y.shape
+        self.saved = x, y
+        return _xp(x).maximum(x, y) if self.larger else _xp(x).minimum(x, y)
+
+    def backward(self, gy):
+        x, y = self.saved
+        wins = (x > y) if self.larger else (x < y)
+        share = wins + _const(0.5, gy) * (x == y)  # x's share of the gradient: 1, 1/2 or 0
+        gx = sum_to(gy * share, self.in_shapes[0]) if self.needs[0] else None
+        g_y = sum_to(gy * (1 - share), self.in_shapes[1]) if self.needs[1] else None
+        return gx, g_y
+
+
+class Minimum(Maximum):
+    """out = min(x, y) elementwise; the gradient goes to the smaller input, split at ties."""
+
+    op = "minimum"
+    larger = False
+
+
+def maximum(x, y):
+    return _binary(Maximum, x, y)
+
+
+def minimum(x, y):
+    return _binary(Minimum, x, y)
+
+
+# -- comparisons: boolean results, outside the graph -----------------------------------------
+
+
+def _compare(name, ufunc):
+    def compare(x, y):
+        x, y = operands(name, x, y)
+        if x.device is not y.device:
+            raise RuntimeError(f"{name}: inputs are on different devices, '{x.device}' and '{y.device}'")
+        try:
+            out = getattr(x.device.xp, ufunc)(x.data, y.data)
+        except ValueError as e:
+            raise ValueError(f"{name}: cannot compare shapes {tuple(x.shape)} and {tuple(y.shape)}: {e}") from None
+        return Function.tensor_class._wrap(x.device.xp.asarray(out), x.device)
+
+    compare.__name__ = name
+    compare.__doc__ = f"Elementwise {ufunc}, a boolean tensor outside the graph."
+    return compare
+
+
+eq = _compare("eq", "equal")
+ne = _compare("ne", "not_equal")
+lt = _compare("lt", "less")
+le = _compare("le", "less_equal")
+gt = _compare("gt", "greater")
+ge = _compare("ge", "greater_equal")

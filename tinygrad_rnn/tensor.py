@@ -1,0 +1,388 @@
+"""The Tensor: an array, the device it lives on, and its place in the graph; every operator
+on it is defined here, each a one-line call of the op in ``ops``."""
+
+import numpy as np
+
+from . import backend
+from .autograd import Function, Version, backward, is_grad_enabled
+from .ops import composites, elementwise, products, reductions, shapes
+
+_FLOAT_OF_PYTHON = np.dtype(np.float32)
+
+
+def _reflected(fn):
+    return lambda self, other: fn(other, self)
+
+
+class Tensor:
+    """An array with a gradient: ``Tensor(data, requires_grad=False, dtype=None, device=None)``.
+
+    Python floats become float32 (ints int64, bools bool); NumPy and CuPy arrays keep their
+    dtype. ``device`` is "cpu" or "cuda" (default: ``set_default_device``).
+    """
+
+    __slots__ = ("data", "device", "requires_grad", "grad", "_name", "_ctx", "_oi", "_version", "__weakref__")
+    __array_ufunc__ = None  # ndarray (op) Tensor defers to Tensor's reflected operators
+
+    def __init__(self, data, requires_grad=False, dtype=None, device=None, name=None):
+        if isinstance(data, Tensor):
+            dev = data.device if device is None else backend.get_device(device)
+            data = data.data
+        elif device is not None:
+            dev = backend.get_device(device)
+        else:  # a CuPy array stays on the GPU; anything else goes to the default device
+            dev = backend.device_of(data) if hasattr(data, "__cuda_array_interface__") else backend.default_device()
+        if dtype is None and not hasattr(data, "dtype"):
+            array = backend.to_host(data)
+            if array.dtype.kind == "f":
+                dtype = _FLOAT_OF_PYTHON
+            elif array.dtype.kind not in "biu":
+                raise TypeError(f"Tensor: cannot make a tensor from {type(data).__name__} ({array.dtype})")
+            data = array
+        self.data = dev.asarray(data, dtype=dtype, copy=True)  # the tensor owns its array (from_numpy shares)
+        self.device = dev
+        if requires_grad and self.data.dtype.kind != "f":
+            raise TypeError(f"Tensor: only floating-point tensors can require gradients, got dtype {self.data.dtype}")
+        self.requires_grad = bool(requires_grad)
+        self.grad = None
+        self._name = name
+        self._ctx = self._version = None
+        self._oi = 0
+
+    @staticmethod
+    def _wrap(array, device, requires_grad=False):
+        """A leaf around an existing array, with no checks (internal, fast)."""
+        t = Tensor.__new__(Tensor)
+        t.data = array
+        t.device = device
+        t.requires_grad = requires_grad
+        t.grad = t._name = t._ctx = t._version = None
+        t._oi = 0
+        return t
+
+    @staticmethod
+    def _from_op(y, device, recorded, node, index):
+        """Output ``index`` of ``node`` (a leaf when the node is not recorded)."""
+        if type(y) is not device.array_type:
+            y = device.xp.asarray(y)  # NumPy returns scalars from 0-d operations
+        t = Tensor.__new__(Tensor)
+        t.data = y
+        t.device = device
+        t.requires_grad = recorded
+        t.grad = t._name = t._version = None
+        t._ctx = node if recorded else None
+        t._oi = index
+        return t
+
+    # -- what it is ---------------------------------------------------------------------
+    @property
+    def shape(self):
+        return self.data.shape
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    @property
+    def ndim(self):
+        return self.data.ndim
+
+    def size(self, axis=None):
+        """The shape, or the length of one axis (as ``torch.Tensor.size``)."""
+        return self.data.shape if axis is None else self.data.shape[axis]
+
+    def numel(self):
+        return int(self.data.size)
+
+    def __len__(self):
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    @property
+    def is_leaf(self):
+        return self._ctx is None
+
+    @property
+    def creator(self):
+        """The Function node that made this tensor (None for a leaf)."""
+        return self._ctx
+
+    @property
+    def name(self):
+        """A name for drawings ("c", "h", "f", ...); the node that made the tensor keeps it too."""
+        return self._name
+
+    @name.setter
+    def name(self, name):
+        self.named(name)
+
+    def named(self, name):
+        """Give the tensor a name (drawings show it) and return it."""
+        self._name = name
+        ctx = self._ctx
+        if ctx is not None:
+            if ctx.names is None:
+                ctx.names = {self._oi: name}
+            else:
+                ctx.names[self._oi] = name
+        return self
+
+    def __repr__(self):
+        body = np.array2string(self.numpy(), separator=", ", prefix="tensor(")
+        extras = []
+        if self.device.name != "cpu":
+            extras.append(f"device='{self.device}'")
+        if self.data.dtype != np.float32:
+            extras.append(f"dtype={self.data.dtype}")
+        if self._name:
+            extras.append(f"name={self._name!r}")
+        if self._ctx is not None:
+            extras.append(f"op={self._ctx.op}")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        return f"tensor({', '.join([body] + extras)})"
+
+    # -- leaving the graph -----------------------------------------------------------------
+    def numpy(self):
+        """The data as a NumPy array (copied from the GPU when on "cuda")."""
+        return self.data if self.device is backend.CPU else self.device.xp.asnumpy(self.data)
+
+    def __array__(self, dtype=None, copy=None):
+        if self.device is not backend.CPU:
+            raise TypeError(
+                f"can't convert a tensor on '{self.device}' to a NumPy array implicitly; "
+                "use .numpy() or .cpu() to copy it to the host first"
+            )
+        if copy is False and dtype is not None and np.dtype(dtype) != self.data.dtype:
+            raise ValueError(f"__array__: a {self.data.dtype} tensor is not {np.dtype(dtype)} without a copy")
+        a = self.data if dtype is None else self.data.astype(dtype, copy=False)
+        return a.copy() if copy and a is self.data else a
+
+    def __format__(self, spec):
+        """``f"{loss:.3f}"`` formats a one-element tensor as its number."""
+        if spec and self.data.size == 1:
+            return format(self.item(), spec)
+        return format(str(self), spec)
+
+    def item(self):
+        if self.data.size != 1:
+            raise ValueError(f"item: tensor of shape {tuple(self.shape)} has {self.data.size} elements, expected 1")
+        return self.data.item()
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __bool__(self):
+        if self.data.size != 1:
+            raise ValueError(f"bool: the truth value of a tensor of shape {tuple(self.shape)} is ambiguous")
+        return bool(self.data.item())
+
+    def tolist(self):
+        return self.numpy().tolist()
+
+    def detach(self):
+        """The same data (a change in place shows in both), cut off from the graph."""
+        out = Tensor._wrap(self.data, self.device)
+        if self._version is None and self._ctx is None:
+            self._version = Version()
+        out._version = self._version
+        return out
+
+    def requires_grad_(self, requires_grad=True):
+        if requires_grad and self.data.dtype.kind != "f":
+            raise TypeError(f"requires_grad_: only floating-point tensors can require gradients, got {self.dtype}")
+        if not requires_grad and self._ctx is not None:
+            raise RuntimeError("requires_grad_: cannot turn gradients off for a non-leaf tensor; use .detach()")
+        self.requires_grad = requires_grad
+        return self
+
+    def retain_grad(self):
+        """Keep this non-leaf tensor's gradient in ``.grad`` after ``backward()``."""
+        if self._ctx is not None:
+            self._ctx.keep_output(self._oi, self)
+        elif not self.requires_grad:
+            raise RuntimeError("retain_grad: the tensor does not require grad")
+        return self
+
+    def backward(self, gradient=None, retain_graph=False):
+        """Compute the gradients of this tensor with respect to the graph's leaves."""
+        backward([self], [gradient], retain_graph=retain_graph)
+
+    __hash__ = object.__hash__
+
+    def __iter__(self):
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return iter(shapes.unbind(self, 0))
+
+    # -- changes in place -----------------------------------------------------------------
+    def _check_in_place(self, op, other=None):
+        """Refuse a change in place a gradient could depend on, before anything changes;
+        ``other`` (a tensor, array or number) as an array that fits this tensor."""
+        if self._ctx is not None:
+            raise RuntimeError(
+                f"{op}: this tensor was made by {self._ctx.op}, and the graph may need its value for a "
+                "gradient; it cannot be changed in place (write x = x + y, which makes a new tensor)"
+            )
+        if self.requires_grad and is_grad_enabled():
+            raise RuntimeError(
+                f"{op}: a leaf tensor that requires grad cannot be changed in place while gradients are "
+                "recorded; do it inside tg.no_grad(), as optimizers do"
+            )
+        if other is None:
+            return None
+        if isinstance(other, Tensor):
+            if other.device is not self.device:
+                raise RuntimeError(f"{op}: the tensor is on '{self.device}' but the value on '{other.device}'")
+            other = other.data
+        elif not isinstance(other, (int, float, bool)):
+            other = self.device.asarray(other)
+        if hasattr(other, "shape"):
+            try:
+                fits = np.broadcast_shapes(other.shape, self.data.shape) == self.data.shape
+            except ValueError:
+                fits = False
+            if not fits:
+                raise ValueError(f"{op}: a value of shape {tuple(other.shape)} does not fit shape {tuple(self.shape)}")
+            if not np.can_cast(other.dtype, self.data.dtype, "same_kind"):
+                raise TypeError(f"{op}: cannot store {other.dtype} values in a {self.data.dtype} tensor")
+        elif isinstance(other, float) and self.data.dtype.kind != "f":
+            raise TypeError(f"{op}: cannot store a float in a {self.data.dtype} tensor")
+        return other
+
+    def _changed(self):
+        """Count a change of the data in place: nodes that saved it will refuse to backward."""
+        if self._version is not None:
+            self._version.count += 1
+        return self
+
+    def add_(self, other, alpha=1):
+        other = self._check_in_place("add_", other)
+        xp = self.device.xp
+        xp.add(self.data, other if alpha == 1 else xp.multiply(other, alpha), out=self.data, casting="same_kind")
+        return self._changed()
+
+    def sub_(self, other, alpha=1):
+        other = self._check_in_place("sub_", other)
+        xp = self.device.xp
+        xp.subtract(self.data, other if alpha == 1 else xp.multiply(other, alpha), out=self.data, casting="same_kind")
+        return self._changed()
+
+    def mul_(self, other):
+        other = self._check_in_place("mul_", other)
+        self.device.xp.multiply(self.data, other, out=self.data, casting="same_kind")
+        return self._changed()
+
+    def div_(self, other):
+        other = self._check_in_place("div_", other)
+        self.device.xp.divide(self.data, other, out=self.data, casting="same_kind")
+        return self._changed()
+
+    def copy_(self, src):
+        src = self._check_in_place("copy_", src)
+        self.data[...] = src
+        return self._changed()
+
+    def fill_(self, value):
+        value = self._check_in_place("fill_", value)
+        self.data[...] = value
+        return self._changed()
+
+    def zero_(self):
+        return self.fill_(0)
+
+    def clamp_(self, min=None, max=None):
+        self._check_in_place("clamp_")
+        self.device.xp.clip(self.data, min, max, out=self.data)
+        return self._changed()
+
+    def __setitem__(self, key, value):
+        self._check_in_place("__setitem__")
+        if isinstance(value, Tensor):
+            if value.device is not self.device:
+                raise RuntimeError(f"__setitem__: the tensor is on '{self.device}' but the value on '{value.device}'")
+            value = value.data
+        elif not isinstance(value, (int, float, bool)):
+            value = self.device.asarray(value)
+        try:
+            self.data[shapes._index_key(self, key)] = value
+        except (ValueError, IndexError, TypeError) as e:
+            shape = tuple(getattr(value, "shape", ()))
+            raise type(e)(
+                f"__setitem__: cannot store a value of shape {shape} at {key!r} of shape {self.shape}: {e}"
+            ) from None
+        self._changed()
+
+    # -- arithmetic (ops.elementwise, ops.products) -----------------------------------------
+    __add__ = add = elementwise.add
+    __sub__ = sub = elementwise.sub
+    __mul__ = mul = elementwise.mul
+    __truediv__ = div = elementwise.div
+    __matmul__ = matmul = products.matmul
+    __pow__ = pow = elementwise.pow
+    __radd__, __rsub__, __rmul__ = _reflected(add), _reflected(sub), _reflected(mul)
+    __rtruediv__, __rmatmul__, __rpow__ = _reflected(div), _reflected(matmul), _reflected(pow)
+    __neg__ = neg = elementwise.neg
+    __abs__ = abs = elementwise.abs_
+    exp = elementwise.exp
+    log = elementwise.log
+    sqrt = elementwise.sqrt
+    tanh = elementwise.tanh
+    sigmoid = elementwise.sigmoid
+    log_sigmoid = elementwise.log_sigmoid
+    maximum = elementwise.maximum
+    minimum = elementwise.minimum
+    relu = elementwise.relu
+    clip = clamp = elementwise.clip
+    __eq__, __ne__ = elementwise.eq, elementwise.ne
+    __lt__, __le__, __gt__, __ge__ = elementwise.lt, elementwise.le, elementwise.gt, elementwise.ge
+
+    # -- reductions and composites (ops.reductions, ops.composites) ---------------------------
+    sum = reductions.sum
+    max = reductions.max
+    min = reductions.min
+    mean = composites.mean
+    softmax = composites.softmax
+    log_softmax = composites.log_softmax
+    logsumexp = composites.logsumexp
+
+    # -- shapes and indexing (ops.shapes) ------------------------------------------------------
+    __getitem__ = shapes.index
+    reshape = view = shapes.reshape
+    permute = shapes.permute
+    transpose = shapes.transpose
+    flatten = shapes.flatten
+    unsqueeze = shapes.unsqueeze
+    squeeze = shapes.squeeze
+    split = shapes.split
+    chunk = shapes.chunk
+    unbind = shapes.unbind
+    T = property(shapes.T)
+
+    # -- dtypes and devices (ops.elementwise) ------------------------------------------------
+    astype = elementwise.cast
+
+    def float(self):
+        return elementwise.cast(self, np.float32)
+
+    def double(self):
+        return elementwise.cast(self, np.float64)
+
+    def to(self, *args, dtype=None, device=None):
+        """``x.to("cuda")``, ``x.to(np.float64)`` or ``x.to("cuda", np.float64)``; differentiable."""
+        device, dtype = backend.device_and_dtype(args, device, dtype)
+        out = self if device is None else elementwise.to_device(self, device)
+        return out if dtype is None else elementwise.cast(out, dtype)
+
+    def cpu(self):
+        return elementwise.to_device(self, "cpu")
+
+    def cuda(self):
+        return elementwise.to_device(self, "cuda")
+
+
+Function.tensor_class = Tensor
