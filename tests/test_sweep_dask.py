@@ -108,6 +108,31 @@ def test_ci_subset_killed_midway_resumes_without_repeating_finished_trials(tmp_p
     assert "16 trials, 16 done before, 0 to run" in third.stdout and rows(db) == after
 
 
+def test_ctrl_c_stops_the_sweep_and_its_workers_and_says_how_to_resume(tmp_path):
+    config = tmp_path / "long.toml"
+    config.write_text(TINY.replace("samples = 2", "samples = 40"))  # 480 short trials
+    db = tmp_path / "long.sqlite"
+    sweep = subprocess.Popen(
+        sweep_command(str(config), "--db", str(db)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while len(rows(db)) < 5:
+            assert sweep.poll() is None and time.monotonic() < deadline
+            time.sleep(0.1)
+        sweep.send_signal(signal.SIGINT)
+        out = sweep.communicate(timeout=60)[0].decode()
+    finally:
+        if sweep.poll() is None:
+            os.killpg(sweep.pid, signal.SIGKILL)
+    assert sweep.returncode == 130 and "the same command resumes the sweep" in out and "Traceback" not in out
+    assert session_gone(sweep.pid), "the local cluster outlived Ctrl-C"
+    assert 5 <= len(rows(db)) < 480
+
+
 def comparable(result):
     """What a trial's result must be wherever it ran: all but times, host and worker."""
     curve = [{k: v for k, v in h.items() if k != "seconds"} for h in result.curve]

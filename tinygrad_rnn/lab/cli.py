@@ -105,7 +105,11 @@ def cmd_sweep(args):
         return
     runner, stats = _sweep_modules()
     db = pathlib.Path(args.db) if args.db else default_db(spec.name)
-    results = runner.run(spec, db, scheduler=args.scheduler, workers=args.workers, progress=not args.no_progress)
+    try:
+        results = runner.run(spec, db, scheduler=args.scheduler, workers=args.workers, progress=not args.no_progress)
+    except KeyboardInterrupt:
+        print(f"\nstopped: the finished trials are in {db}; the same command resumes the sweep", file=sys.stderr)
+        raise SystemExit(130) from None
     print()
     print(stats.markdown(stats.summarize(results, spec.reference, cells=spec.cells), spec.reference))
     print(f"all results: tinygrad-rnn results {db} --sweep {spec.name}")
