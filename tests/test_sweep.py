@@ -212,6 +212,11 @@ def test_results_round_trip_and_only_ok_trials_count_as_finished(tmp_path):
         assert db.definition("small")["cells"] == SMALL["cells"]
         rows = list(csv.DictReader(db.export_csv(tmp_path / "r.csv").open()))
     assert [r["id"] for r in rows] == [trials[0].id, trials[1].id] and rows[0]["score"] == "0.5"
+    with ResultsDB(tmp_path / "r.sqlite") as db:
+        assert db.results("small", where="score < 0.3") == [fake(trials[1], 0.25)]
+        assert db.results(where=f"cell = '{trials[0].cell}' AND seed = {trials[0].seed}")[0].id == trials[0].id
+        with pytest.raises(ValueError, match="not valid SQL on the trials table"):
+            db.results(where="colour = 'red'")
     assert "curve" not in rows[0] and rows[0]["hidden"] == str(trials[0].hidden)
 
 

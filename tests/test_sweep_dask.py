@@ -253,6 +253,11 @@ def test_results_command_prints_the_summary_and_writes_csv_and_plots(tmp_path, c
     assert "tiny: 24 trials stored, 24 finished, 0 failed" in out
     assert "| vanilla | 4 |" in out and "| reference |" in out and "P(better than vanilla)" in out
     assert (tmp_path / "box.png").stat().st_size > 10_000 and len((tmp_path / "r.csv").read_text().splitlines()) == 25
+    assert cli.main(["results", str(db), "--where", "cell = 'gru' OR cell = 'greff-vanilla'"]) == 0
+    out = capsys.readouterr().out
+    assert "where cell = 'gru' OR cell = 'greff-vanilla': 16 trials stored" in out and "NOAF" not in out
+    with pytest.raises(SystemExit, match="not valid SQL"):
+        cli.main(["results", str(db), "--where", "nope ="])
     with pytest.raises(SystemExit, match="no sweep 'x'"):
         cli.main(["results", str(db), "--sweep", "x"])
     with pytest.raises(SystemExit, match="no database"):

@@ -130,11 +130,15 @@ def cmd_results(args):
             raise SystemExit(f"tinygrad-rnn results: {args.db} has no sweep {name!r}; it has {names}")
         definition = db.definition(name)
         reference = definition.get("reference")
-        results = db.results(name)
+        try:
+            results = db.results(name, where=args.where)
+        except ValueError as e:
+            raise SystemExit(f"tinygrad-rnn results: {e}") from None
         if args.csv:
-            print(f"wrote {db.export_csv(args.csv, name)}")
+            print(f"wrote {db.export_csv(args.csv, name, args.where)}")
     done = [r for r in results if r.ok]
-    print(f"{name}: {len(results)} trials stored, {len(done)} finished, {len(results) - len(done)} failed")
+    which = f" where {args.where}" if args.where else ""
+    print(f"{name}{which}: {len(results)} trials stored, {len(done)} finished, {len(results) - len(done)} failed")
     if not done:
         return
     summaries = stats.summarize(results, reference, test=args.test, cells=definition.get("cells"))
@@ -260,7 +264,10 @@ def main(argv=None):
     results.add_argument("db", help="the SQLite file a sweep wrote")
     results.add_argument("--sweep", help="which sweep of the database (needed when it holds several)")
     results.add_argument("--test", choices=["mann-whitney", "welch"], default="mann-whitney", help="the test")
-    results.add_argument("--csv", help="also write every trial row to this CSV file")
+    results.add_argument(
+        "--where", help='only the trials for which this SQL condition on their columns holds, e.g. "clip = 0"'
+    )
+    results.add_argument("--csv", help="also write the trial rows to this CSV file")
     results.add_argument("--plot", help="also draw the box plots to this picture (.png, .svg, .pdf)")
 
     args = parser.parse_args(argv)

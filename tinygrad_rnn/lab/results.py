@@ -127,9 +127,10 @@ class ResultsDB:
             raise KeyError(f"{self.path}: no sweep {sweep!r}; it has {self.sweeps()}")
         return json.loads(row[0])
 
-    def results(self, sweep=None, status=None):
+    def results(self, sweep=None, status=None, where=None):
         """TrialResult records, of one sweep (its members that have a row) or of all, in the
-        order they were written; only those with ``status`` when given."""
+        order they were written; only those with ``status`` when given, and those for which
+        the SQL condition ``where`` on the trials' columns holds (e.g. "clip = 0 AND lr > 0.05")."""
         query, args = f"SELECT {', '.join(_COLUMNS)} FROM trials", []
         clauses = []
         if sweep is not None:
@@ -140,18 +141,25 @@ class ResultsDB:
         if status is not None:
             clauses.append("status = ?")
             args.append(status)
+        if where:
+            clauses.append(f"({where})")
         if clauses:
             query += " WHERE " + " AND ".join(clauses)
-        return [_result(row) for row in self.connection.execute(query + " ORDER BY rowid", args)]
+        try:
+            found = self.connection.execute(query + " ORDER BY rowid", args).fetchall()
+        except sqlite3.OperationalError as e:
+            raise ValueError(f"ResultsDB: the condition {where!r} is not valid SQL on the trials table: {e}") from None
+        return [_result(row) for row in found]
 
-    def export_csv(self, path, sweep=None):
-        """Every trial row (of ``sweep``) as CSV, the curve left out; returns the path."""
+    def export_csv(self, path, sweep=None, where=None):
+        """The trial rows (of ``sweep``, those where ``where`` holds) as CSV, the curve and the
+        configuration left out; returns the path."""
         path = pathlib.Path(path)
         names = [n for n in _COLUMNS if n not in ("curve", "config")]
         with path.open("w", newline="") as f:
             writer = csv.writer(f)
             writer.writerow(names)
-            for result in self.results(sweep):
+            for result in self.results(sweep, where=where):
                 values = dict(zip(_COLUMNS, (fn(result) for fn in _COLUMNS.values())))
                 writer.writerow([json.dumps(values[n]) if n in _JSON else values[n] for n in names])
         return path
