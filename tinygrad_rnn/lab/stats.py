@@ -159,14 +159,28 @@ def boxplots(summaries, path, reference=None, title=None):
         for k, scores in enumerate(data, start=1):
             ax.plot(k + rng.uniform(-0.18, 0.18, len(scores)), scores, ".", color="black", ms=2.5, alpha=0.45)
         ax.set_xticks(range(1, len(own) + 1), [models.label(s.cell) for s in own], rotation=45, ha="right")
+        for tick, s in zip(ax.get_xticklabels(), own):  # thin boxes hide their colour: the label carries it
+            if s.verdict:
+                tick.set_color(colours[s.verdict])
+                tick.set_fontweight("bold")
         goal = "higher" if own[0].higher_is_better else "lower"
         ax.set_title(f"{task_name}\nbest test {own[0].metric} per trial ({goal} is better)", fontsize=10)
         if own[0].metric == "loss" and min(min(d) for d in data) > 0:
             ax.set_yscale("log")
         ax.grid(True, axis="y", alpha=0.3)
-    if title:
-        fig.suptitle(title, fontsize=11)
-    fig.tight_layout()
+    from matplotlib.patches import Patch
+
+    ref = models.label(reference) if reference else "the reference"
+    legend = [Patch(color="#7f7f7f", label=ref), Patch(color=colours["worse"], label=f"worse than {ref}")]
+    legend += [
+        Patch(color=colours["better"], label=f"better than {ref}"),
+        Patch(color=colours[""], label="no difference"),
+    ]
+    fig.legend(handles=legend, loc="lower center", ncol=4, fontsize=9, frameon=False)
+    fig.suptitle(
+        f"{title + ': ' if title else ''}coloured where the test is significant after Holm's correction", fontsize=11
+    )
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
