@@ -20,9 +20,14 @@ EXAMPLES = {  # each example with arguments that keep it short
 }
 
 
+NEEDS = {"sweeps.md": ("distributed", "scipy")}  # pages whose code needs an extra: pip install -e ".[sweep]"
+
+
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
 def test_python_blocks_in_page_run(page):
     """Blocks fenced as ```python run in order, in one namespace (```python illustration do not)."""
+    for module in NEEDS.get(page.name, ()):
+        pytest.importorskip(module, reason=f"{page.name} needs the sweep extra: pip install -e '.[sweep]'")
     blocks = re.findall(r"^```python\n(.*?)^```", page.read_text(), flags=re.S | re.M)
     namespace = {}
     for block in blocks:
