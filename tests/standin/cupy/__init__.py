@@ -147,8 +147,15 @@ for _name in (
     setattr(ndarray, f"__{_name}__", _binary(f"__{_name}__"))
 for _name in "iadd isub imul itruediv ifloordiv imod ipow iand ior ixor".split():
     setattr(ndarray, f"__{_name}__", _in_place(f"__{_name}__"))
+
+
+def _unary(name):
+    op = getattr(_np.ndarray, name)
+    return lambda self: ndarray(op(self._a))
+
+
 for _name in ("neg", "pos", "abs", "invert"):
-    setattr(ndarray, f"__{_name}__", lambda self, _op=getattr(_np.ndarray, f"__{_name}__"): ndarray(_op(self._a)))
+    setattr(ndarray, f"__{_name}__", _unary(f"__{_name}__"))
 ndarray.__hash__ = None
 
 

@@ -1,8 +1,7 @@
 """The stand-in's ``cupyx``: what tinygrad_rnn uses of it."""
 
-import numpy as np
-
 import cupy
+import numpy as np
 
 
 def scatter_add(a, slices, value):
