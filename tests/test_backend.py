@@ -156,3 +156,9 @@ def test_set_num_threads_bounds_large_products():
         tg.set_num_threads(many)
     with pytest.raises(ValueError, match=r"set_num_threads: expected a positive int, got 0"):
         tg.set_num_threads(0)
+
+
+def test_torch_spelling_of_the_gpu_questions():
+    assert tg.cuda.is_available() == tg.cuda_available()
+    assert tg.cuda.device_count() == (1 if tg.cuda_available() else 0) or tg.cuda.device_count() > 1
+    tg.cuda.synchronize()  # returns at once without a GPU
