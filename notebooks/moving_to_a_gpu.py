@@ -36,12 +36,12 @@ import numpy as np
 import tinygrad_rnn as tg
 from tinygrad_rnn import nn, optim
 
-device = "cuda" if tg.cuda_available() else "cpu"
-if device == "cpu":
-    try:
-        tg.get_device("cuda")
-    except RuntimeError as why:
-        print(f"no GPU here, so this notebook runs on the CPU: {why}")
+try:
+    tg.get_device("cuda")  # says what is missing when it cannot: CuPy, or a GPU it can see
+    device = "cuda"
+except RuntimeError as why:
+    print(f"no GPU here, so this notebook runs on the CPU: {why}")
+    device = "cpu"
 print("device:", device, "| default device for new tensors:", tg.default_device())
 
 # %% [markdown]
@@ -132,7 +132,7 @@ print(f"{(time.perf_counter() - start) / 61 * 1e3:.0f} ms per training step on {
 # a kernel launch. The drawings show the primitive path, so `fused=False` is the default.
 
 # %%
-fused = nn.LSTM(8, 32, num_layers=2, fused=True)
+fused = nn.LSTM(8, 32, num_layers=2, fused=True, device=device)
 fused.load_state_dict(model.state_dict())
 inputs, _ = batch()
 for name, layer in (("primitive", model), ("fused", fused)):

@@ -89,7 +89,8 @@ def test_numpy_alone_is_enough(tmp_path):
 
     pictures = tmp_path / "pictures"
     pictures.mkdir()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}  # nothing from this environment
+    # nothing from this environment: no PYTHONPATH (a CuPy stand-in), no default device
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "TINYGRAD_RNN"))}
     run = subprocess.run(
         [python, "-I", "-c", CHECK, pictures], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
     )

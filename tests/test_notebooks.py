@@ -3,9 +3,8 @@ pair of its .py (jupytext's percent format, the text we edit and review).
 
 Each notebook runs on every device of the suite's ``device`` fixture: the kernel is started
 with ``TINYGRAD_RNN_DEVICE`` set to that device, and the notebooks make their tensors on the
-default device. The "cuda" run happens where CuPy sees a GPU, or wherever a CuPy stand-in
-makes "cuda" available to the kernel's Python too (for example through its PYTHONPATH,
-which the kernel inherits).
+default device. The "cuda" run happens where CuPy sees a GPU, and in CI on the strict CuPy
+stand-in (``PYTHONPATH=tests/standin``, which the kernel inherits, its folders made absolute).
 
 Needs the notebooks extra (``pip install -e ".[notebooks]"``); skipped, saying so, without it.
 """
@@ -37,6 +36,11 @@ def test_ipynb_is_the_pair_of_its_text(text):
     assert paired.metadata.kernelspec.name == "python3"
 
 
+def _absolute(env, name):
+    """A search path from ``env`` with its folders made absolute: the kernel starts in another folder."""
+    return os.pathsep.join(os.path.abspath(p) for p in env.get(name, "").split(os.pathsep) if p)
+
+
 @pytest.mark.parametrize("text", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_runs(text, device, tmp_path):
     """Every cell runs without an error (a failing cell fails the test, naming the cell)."""
@@ -44,6 +48,6 @@ def test_notebook_runs(text, device, tmp_path):
     client = nbclient.NotebookClient(
         notebook, kernel_name="python3", timeout=300, resources={"metadata": {"path": str(tmp_path)}}
     )
-    client.execute(env={**os.environ, "TINYGRAD_RNN_DEVICE": device})
+    client.execute(env={**os.environ, "TINYGRAD_RNN_DEVICE": device, "PYTHONPATH": _absolute(os.environ, "PYTHONPATH")})
     printed = "".join(o.get("text", "") for c in notebook.cells for o in c.get("outputs", []))
     assert f"{device}" in printed  # each notebook says where it ran
