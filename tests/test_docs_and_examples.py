@@ -30,7 +30,7 @@ LEANING = {
 
 
 def _blocks():
-    """(page, number from 1, code) for every block fenced as ```python (```python illustration is prose)."""
+    """One case per block fenced as ```python (```python illustration is prose), named page-number."""
     for page in PAGES:
         found = re.findall(r"^```python\n(.*?)^```", page.read_text(), flags=re.S | re.M)
         for number, code in enumerate(found, 1):
