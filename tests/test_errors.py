@@ -98,7 +98,7 @@ def test_tensor_construction_errors():
         tg.Tensor("abc")
     with pytest.raises(ValueError, match=r"item: tensor of shape \(2,\) has 2 elements"):
         tg.ones(2).item()
-    with pytest.raises(TypeError, match="exponent must be a Python number"):
-        tg.ones(2) ** tg.ones(2)
+    with pytest.raises(TypeError, match="pow: the exponent must be a number or a tensor, got str"):
+        tg.ones(2) ** "2"
     with pytest.raises(ValueError, match="ambiguous"):
         bool(tg.ones(2))

@@ -281,7 +281,9 @@ def test_repr_text():
             return "hidden=4"
 
     assert repr(WithExtra()) == "WithExtra(\n  hidden=4\n  (cell): Tanh()\n)"
-    assert repr(nn.Parameter(np.array([1.0, 2.0]))).startswith("Parameter containing:\ntensor([1., 2.], dtype=float64")
+    assert repr(nn.Parameter(np.array([1.0, 2.0]), device="cpu")).startswith(
+        "Parameter containing:\ntensor([1., 2.], dtype=float64"
+    )
 
 
 # -- state dicts ----------------------------------------------------------------------------

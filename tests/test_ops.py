@@ -119,6 +119,12 @@ CASES = [
     Case("softmax", lambda a: a.softmax(1), lambda a: _softmax(a, 1), [(2, 4)]),
     Case("log_softmax", lambda a: a.log_softmax(-1), lambda a: a - _lse(a, -1), [(2, 4)]),
     Case("logsumexp", lambda a: a.logsumexp(0), lambda a: _lse(a, 0)[0], [(3, 2)]),
+    Case("min_axis", lambda a: a.min(1), lambda a: a.min(1), [(3, 4)], kind="distinct"),
+    Case("min_dim_values", lambda a: a.min(dim=0).values, lambda a: a.min(0), [(3, 4)], kind="distinct"),
+    Case("log_sigmoid", tg.log_sigmoid, lambda a: -np.logaddexp(0, -a), [(2, 3)]),
+    Case("pow_tensor", lambda a, b: a**b, np.power, [(2, 3), (3,)], kind="positive"),
+    Case("rpow_scalar", lambda a: 2.0**a, lambda a: 2.0**a, [(4,)]),
+    Case("sum_dim_keepdim", lambda a: a.sum(dim=1, keepdim=True), lambda a: a.sum(1, keepdims=True), [(2, 3)]),
 ]
 
 

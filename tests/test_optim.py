@@ -642,14 +642,14 @@ def test_clip_grad_norm_matches_torch(norm_type, max_norm, device):
     ours, theirs = _with_grads(device, scale=2.0)
     total = nn.utils.clip_grad_norm_(ours, max_norm, norm_type=norm_type)
     ref_total = torch.nn.utils.clip_grad_norm_(theirs, max_norm, norm_type=norm_type)
-    assert isinstance(total, float)
-    assert total == pytest.approx(ref_total.item(), rel=1e-12)
+    assert isinstance(total, tg.Tensor) and total.shape == () and total.device == device  # as torch: a tensor
+    assert float(total) == pytest.approx(ref_total.item(), rel=1e-12)
     for p, q in zip(ours[:3], theirs[:3]):
         np.testing.assert_allclose(host(p.grad), q.grad.numpy(), rtol=1e-12, atol=1e-15)
     assert ours[3].grad is None
     clipped = [host(p.grad) for p in ours[:3]]
     after = np.linalg.norm(np.concatenate([g.ravel() for g in clipped]), ord=norm_type)
-    assert after == pytest.approx(min(total, max_norm), rel=1e-5)
+    assert after == pytest.approx(min(float(total), max_norm), rel=1e-5)
 
 
 @pytest.mark.parametrize("ratio", [0.97, 1.03])
@@ -669,7 +669,7 @@ def test_clip_grad_norm_keeps_direction_and_dtype(device):
     ours, _ = _with_grads(device, scale=10.0, dtype=np.float32)
     before = [host(p.grad).copy() for p in ours[:3]]
     arrays = [p.grad.data for p in ours[:3]]
-    total = nn.utils.clip_grad_norm_(iter(ours), 1.0)
+    total = float(nn.utils.clip_grad_norm_(iter(ours), 1.0))
     expected = math.sqrt(sum(float((b.astype(np.float64) ** 2).sum()) for b in before))
     assert total == pytest.approx(expected, rel=1e-6)
     for p, b, a in zip(ours[:3], before, arrays):
@@ -680,9 +680,9 @@ def test_clip_grad_norm_keeps_direction_and_dtype(device):
 def test_clip_grad_norm_of_one_tensor_and_of_nothing(device):
     p = nn.Parameter(np.zeros(2), device=device)
     p.grad = tg.Tensor(np.array([3.0, 4.0]), device=device)
-    assert nn.utils.clip_grad_norm_(p, 1.0) == pytest.approx(5.0)
+    assert float(nn.utils.clip_grad_norm_(p, 1.0)) == pytest.approx(5.0)
     np.testing.assert_allclose(host(p.grad), [0.6, 0.8], rtol=1e-6)
-    assert nn.utils.clip_grad_norm_([nn.Parameter(np.zeros(2))], 1.0) == 0.0
+    assert float(nn.utils.clip_grad_norm_([nn.Parameter(np.zeros(2))], 1.0)) == 0.0
 
 
 def test_clip_grad_norm_non_finite(device):

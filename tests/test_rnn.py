@@ -344,7 +344,7 @@ def test_layer_input_errors():
     layer = nn.LSTM(3, 4)
     with pytest.raises(ValueError, match=r"expected input of shape \(T, B, 3\).*got \(5, 2, 7\)"):
         layer(tg.randn(5, 2, 7))
-    with pytest.raises(ValueError, match=r"initial state of shape \(2, 2, 4\), expected \(1, 2, 4\)"):
+    with pytest.raises(ValueError, match=r"initial state h_0 of shape \(2, 2, 4\), expected \(1, 2, 4\)"):
         layer(tg.randn(5, 2, 3), (tg.randn(2, 2, 4), tg.randn(2, 2, 4)))
     with pytest.raises(ValueError, match=r"lengths must lie in \[1, 5\]"):
         layer(tg.randn(5, 2, 3), lengths=[6, 1])
@@ -402,7 +402,7 @@ def _nodes(t):
 
 
 def test_fused_is_for_the_plain_lstm_only():
-    with pytest.raises(ValueError, match="PeepholeLSTMCell: fused=True is available for the plain LSTM only"):
+    with pytest.raises(ValueError, match="PeepholeLSTMCell: fused=True is for the plain LSTM only"):
         nn.PeepholeLSTM(3, 4, fused=True)
 
 
@@ -421,3 +421,88 @@ def test_deferred_weight_gradients_equal_the_plain_products(monkeypatch):
         grads.append([p.grad.numpy().copy() for p in layer.parameters()])
     for a, b in zip(*grads):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("options", [{}, {"num_layers": 2, "bidirectional": True}, {"batch_first": True}])
+@pytest.mark.parametrize("fused", [False, True])
+def test_lstm_projection_matches_torch(options, fused, device):
+    torch = torch_or_skip()
+    torch.manual_seed(0)
+    theirs = torch.nn.LSTM(3, 6, proj_size=2, **options).double()
+    ours = nn.LSTM(3, 6, proj_size=2, fused=fused, **options).double().to(device)
+    _copy_weights(ours, theirs)
+    assert [n for n, _ in ours.named_parameters()] == [n for n, _ in theirs.named_parameters()]
+    x_np = np.random.default_rng(2).standard_normal((4, 5, 3))
+    tx, x = torch.tensor(x_np, requires_grad=True), tg.Tensor(x_np, requires_grad=True, device=device)
+    t_out, (th, tc) = theirs(tx)
+    out, (h, c) = ours(x)
+    for a, b, what in ((out, t_out, "output"), (h, th, "h_n"), (c, tc, "c_n")):
+        _assert_close(a, b, what)
+    (out.sum() + (c * c).sum()).backward()
+    (t_out.sum() + (tc * tc).sum()).backward()
+    _assert_close(x.grad, tx.grad, "input grad")
+    for (pname, p), (_, tp) in zip(ours.named_parameters(), theirs.named_parameters()):
+        _assert_close(p.grad, tp.grad, f"grad of {pname}")
+
+
+def test_layers_take_pytorchs_positional_arguments():
+    rnn = nn.RNN(2, 3, 1, "relu")
+    assert rnn.nonlinearity == "relu" and rnn.cells[0].nonlinearity == "relu" and rnn.bias is True
+    assert nn.RNN(2, 3, 2, "tanh", False).bias is False
+    lstm = nn.LSTM(2, 3, 2, False, True, 0.5, True, 1)
+    options = (lstm.bias, lstm.batch_first, lstm.dropout, lstm.bidirectional, lstm.proj_size)
+    assert options == (False, True, 0.5, True, 1)
+    assert "proj_size=1" in repr(lstm) and "nonlinearity='relu'" in repr(rnn)
+    assert nn.GRU(2, 3, 1, True, False, 1.0).dropout == 1.0  # PyTorch allows dropout=1
+
+
+def test_tied_weights_are_what_forward_uses():
+    a, b = nn.LSTM(3, 4).double(), nn.LSTM(3, 4).double()
+    b.weight_hh_l0 = a.weight_hh_l0  # weight tying
+    assert b.cells[0].weight_hh is a.weight_hh_l0
+    x = tg.Tensor(np.random.default_rng(0).standard_normal((5, 2, 3)))
+    b.weight_ih_l0, b.bias_ih_l0, b.bias_hh_l0 = a.weight_ih_l0, a.bias_ih_l0, a.bias_hh_l0
+    np.testing.assert_array_equal(a(x)[0].numpy(), b(x)[0].numpy())
+    b(x)[0].sum().backward()
+    assert a.weight_hh_l0.grad is not None  # the gradient reaches the shared parameter
+
+
+@pytest.mark.parametrize(
+    "make, error, message",
+    [
+        (lambda: nn.LSTM(-1, 4), ValueError, r"LSTM: input_size must be a positive int, got -1"),
+        (lambda: nn.LSTM(3, 0), ValueError, r"LSTM: hidden_size must be a positive int, got 0"),
+        (lambda: nn.GRU(3, 4, 0), ValueError, r"GRU: num_layers must be a positive int, got 0"),
+        (lambda: nn.LSTM(3, 4, proj_size=4), ValueError, r"proj_size must be smaller than hidden_size"),
+        (lambda: nn.RNN(3, 4, dropout=1.5), ValueError, r"RNN: dropout must be a number in \[0, 1\], got 1.5"),
+        (lambda: nn.RNN(3, 4, 1, "sigmoid"), ValueError, r"RNNCell: nonlinearity must be 'tanh' or 'relu'"),
+        (lambda: nn.PeepholeLSTM(3, 4, proj_size=2), ValueError, r"PeepholeLSTMCell: proj_size is for the plain LSTM"),
+        (lambda: nn.LSTMCell(3, 0), ValueError, r"LSTMCell: hidden_size must be a positive int, got 0"),
+    ],
+)
+def test_layer_construction_errors(make, error, message):
+    with pytest.raises(error, match=message):
+        make()
+
+
+def test_layer_input_errors_name_the_layer_and_what_is_wrong():
+    layer = nn.LSTM(3, 4)
+    with pytest.raises(TypeError, match=r"LSTM: the input is float64 but the parameters are float32.*x\.float\(\)"):
+        layer(tg.Tensor(np.zeros((5, 2, 3))))
+    with pytest.raises(TypeError, match=r"LSTM: the input is int64 but the parameters are float32"):
+        layer(tg.Tensor(np.zeros((5, 2, 3), dtype=np.int64)))
+    with pytest.raises(ValueError, match=r"LSTM: the input has no time steps \(shape \(0, 2, 3\)\)"):
+        layer(tg.zeros(0, 2, 3))
+    with pytest.raises(TypeError, match=r"LSTM: expected a Tensor input, got ndarray"):
+        layer(np.zeros((5, 2, 3), np.float32))
+    with pytest.raises(ValueError, match=r"lengths must be 2 integers, got float64"):
+        layer(tg.zeros(5, 2, 3), lengths=np.array([1.0, 2.0]))
+
+
+def test_lengths_may_be_a_tensor_or_an_array():
+    layer = nn.GRU(3, 4)
+    x = tg.randn(5, 2, 3)
+    a = layer(x, lengths=[5, 2])[0].numpy()
+    np.testing.assert_array_equal(layer(x, lengths=tg.Tensor([5, 2]))[0].numpy(), a)
+    np.testing.assert_array_equal(layer(x, lengths=np.array([5, 2]))[0].numpy(), a)
+    np.testing.assert_array_equal(nn.last_steps(tg.Tensor(a), tg.Tensor([5, 2])).numpy(), a[[4, 1], [0, 1]])

@@ -379,3 +379,21 @@ def test_cli_help_explains_each_option(capsys):
     text = capsys.readouterr().out
     for option in ("--cell", "--steps", "--collapse", "--grad", "--highlight", "--output"):
         assert option in text
+
+
+def test_names_and_scopes_are_escaped_in_every_format(tmp_path):
+    evil = '"><a href="javascript:alert(1)">x</a><script>alert(2)</script>'
+    x = tg.Tensor([1.0, 2.0], requires_grad=True).named(evil)
+    with tg.scope(evil), tg.scope("t0"):
+        loss = (x * 2).named(evil).sum()
+    with tg.keep_grads():
+        loss.backward()
+    drawing = viz.draw_graph(loss, title=evil)
+    for path in (tmp_path / "g.svg", tmp_path / "g.html"):
+        viz.render(drawing, path)
+        text = path.read_text()
+        assert "<a href" not in text and "<script>alert" not in text, path.suffix
+    viz.render(drawing, tmp_path / "g.dot")
+    dot = (tmp_path / "g.dot").read_text()
+    assert 'in \\"><a href=\\"javascript' in dot  # inside DOT's quoted strings, every quote escaped
+    assert 'in "><a' not in dot

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from . import nn, optim  # noqa: E402  (the layers above the core)
+from . import cuda, nn, optim  # noqa: E402  (the layers above the core)
 from .autograd import (
     Function,
     backward,
@@ -60,6 +60,7 @@ from .ops import (
     gt,
     le,
     log,
+    log_sigmoid,
     log_softmax,
     logsumexp,
     lt,
@@ -67,6 +68,7 @@ from .ops import (
     max,
     maximum,
     mean,
+    min,
     minimum,
     mul,
     ne,

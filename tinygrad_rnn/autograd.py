@@ -389,7 +389,7 @@ def backward(tensors, grads=None, retain_graph=False):
     try:
         for t, g in zip(tensors, seeds):
             _pass_on(t._ctx or t, t._oi, g, leaves)
-        with long_graph():
+        with long_graph(), np.errstate(all="ignore"):  # IEEE values (1/0 = inf) without warnings, as PyTorch
             _run(order, retain_graph, leaves)
     except BaseException:
         for f in order:  # nothing half-done stays behind for a later call to add to

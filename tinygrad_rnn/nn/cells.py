@@ -23,6 +23,7 @@ from .module import Module, Parameter
 
 
 def _parameter(shape, bound, dtype, device):
+    dtype = np.float32 if dtype is None else dtype
     return init.uniform_(Parameter(creation.zeros(*shape, dtype=dtype, device=device)), -bound, bound)
 
 
@@ -33,12 +34,16 @@ class RecurrentCell(Module):
     state_size = 1  # number of state tensors: 1 (h) or 2 (h, c)
     peepholes = ()  # names of per-unit peephole weight vectors (hidden,)
 
-    def __init__(self, input_size, hidden_size, bias=True, dtype=np.float32, device=None):
+    def __init__(self, input_size, hidden_size, bias=True, *, device=None, dtype=None, proj_size=0):
         super().__init__()
+        for what, value in (("input_size", input_size), ("hidden_size", hidden_size)):
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+                raise ValueError(f"{type(self).__name__}: {what} must be a positive int, got {value!r}")
         self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
+        self.h_size = proj_size or hidden_size  # the width of h_t (LSTM's projection makes it smaller)
         blocks, bound = len(self.gate_names) * hidden_size, 1 / math.sqrt(hidden_size)
         self.weight_ih = _parameter((blocks, input_size), bound, dtype, device)
-        self.weight_hh = _parameter((blocks, hidden_size), bound, dtype, device)
+        self.weight_hh = _parameter((blocks, self.h_size), bound, dtype, device)
         self.register_parameter("bias_ih", _parameter((blocks,), bound, dtype, device) if bias else None)
         self.register_parameter("bias_hh", _parameter((blocks,), bound, dtype, device) if bias else None)
         for name in self.peepholes:
@@ -72,11 +77,12 @@ class RecurrentCell(Module):
     def zero_state(self, batch):
         """Zeros for each part of the state, named "h" and "c" as the states the steps make."""
 
-        def zeros(name):
+        def zeros(name, size):
             like = self.weight_ih
-            return creation.zeros(batch, self.hidden_size, dtype=like.dtype, device=like.device).named(name)
+            return creation.zeros(batch, size, dtype=like.dtype, device=like.device).named(name)
 
-        return zeros("h") if self.state_size == 1 else (zeros("h"), zeros("c"))
+        h = zeros("h", self.h_size)
+        return h if self.state_size == 1 else (h, zeros("c", self.hidden_size))
 
     def forward(self, input, hx=None):
         """One step: ``input`` (B, I) or (I,), ``hx`` the state (None: zeros) -> the new state."""
@@ -123,10 +129,10 @@ class RNNCell(RecurrentCell):
 
     gate_names = "h"
 
-    def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh", dtype=np.float32, device=None):
+    def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh", *, device=None, dtype=None):
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"RNNCell: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
-        super().__init__(input_size, hidden_size, bias, dtype, device)
+        super().__init__(input_size, hidden_size, bias, device=device, dtype=dtype)
         self.nonlinearity = nonlinearity
 
     def step(self, xw, h, w_hh_t):
@@ -149,31 +155,44 @@ class LSTMCell(RecurrentCell):
     that keeps f_t near σ(1) ≈ 0.73 at first, so the cell state, and its gradient, lasts.
     ``fused=True`` computes the same step with one ``lstm_step`` node for everything after
     the matmul (faster on small layers; the drawings then show one box per step): see
-    ``nn/fused.py``.
+    ``nn/fused.py``. ``proj_size=P`` (as ``torch.nn.LSTM``'s) projects h_t to P numbers,
+    h_t = W_hr (o_t * tanh(c_t)), with ``weight_hr`` (P, H); ``weight_hh`` is then (4H, P).
     """
 
     gate_names = "ifgo"
     state_size = 2
 
     def __init__(
-        self, input_size, hidden_size, bias=True, forget_bias=None, dtype=np.float32, device=None, fused=False
+        self, input_size, hidden_size, bias=True, *, device=None, dtype=None, forget_bias=None, fused=False, proj_size=0
     ):
-        super().__init__(input_size, hidden_size, bias, dtype, device)
-        if fused and type(self).step is not LSTMCell.step:
-            raise ValueError(f"{type(self).__name__}: fused=True is available for the plain LSTM only")
-        self.fused = bool(fused)
+        plain = type(self).step is LSTMCell.step
+        for option, value in (("fused=True", fused), ("proj_size", proj_size)):
+            if value and not plain:
+                raise ValueError(f"{type(self).__name__}: {option} is for the plain LSTM only")
+        if isinstance(proj_size, bool) or not isinstance(proj_size, int) or proj_size < 0:
+            raise ValueError(f"{type(self).__name__}: proj_size must be an int >= 0, got {proj_size!r}")
+        if proj_size and isinstance(hidden_size, int) and proj_size >= hidden_size:
+            raise ValueError(f"{type(self).__name__}: proj_size must be smaller than hidden_size, got {proj_size}")
+        super().__init__(input_size, hidden_size, bias, device=device, dtype=dtype, proj_size=proj_size)
+        self.fused, self.proj_size = bool(fused), proj_size
+        if proj_size:
+            self.weight_hr = _parameter((proj_size, hidden_size), 1 / math.sqrt(hidden_size), dtype, device)
         self.set_forget_bias(forget_bias)
 
     def step(self, xw, state, w_hh_t):
         h, c = state
         if self.fused:
             h, c = LSTMPointwise()(ops.addmm(xw, h, w_hh_t), c)
-            return h.named("h"), c.named("c")
+            return self._projected(h), c.named("c")
         i, f, g, o = ops.addmm(xw, h, w_hh_t).chunk(4, 1)
         i, f, g, o = i.sigmoid().named("i"), f.sigmoid().named("f"), g.tanh().named("g"), o.sigmoid().named("o")
         c = (f * c + i * g).named("c")
-        h = (o * c.tanh()).named("h")
+        h = self._projected(o * c.tanh())
         return h, c
+
+    def _projected(self, h):
+        """h_t, projected to proj_size numbers when the cell has a projection."""
+        return (h @ self.weight_hr.T if self.proj_size else h).named("h")
 
 
 class PeepholeLSTMCell(LSTMCell):
@@ -283,7 +302,7 @@ class GreffLSTMCell(PeepholeLSTMCell):
     """
 
     def __init__(
-        self, input_size, hidden_size, variant="vanilla", bias=True, forget_bias=None, dtype=np.float32, device=None
+        self, input_size, hidden_size, variant="vanilla", bias=True, *, device=None, dtype=None, forget_bias=None
     ):
         if variant not in GREFF_VARIANTS:
             raise ValueError(f"GreffLSTMCell: unknown variant {variant!r}; choose from {list(GREFF_VARIANTS)}")
@@ -293,7 +312,7 @@ class GreffLSTMCell(PeepholeLSTMCell):
         self.gate_names = "".join(k for k in "ifgo" if k != removed)
         self.peepholes = () if variant == "NP" else tuple(f"weight_c{k}" for k in "ifo" if k in self.gate_names)
         self.state_size = 3 if variant == "FGR" else 2
-        super().__init__(input_size, hidden_size, bias, forget_bias, dtype, device)
+        super().__init__(input_size, hidden_size, bias, device=device, dtype=dtype, forget_bias=forget_bias)
         if variant == "FGR":
             self.weight_gg = _parameter((3 * hidden_size, 3 * hidden_size), 1 / math.sqrt(hidden_size), dtype, device)
 

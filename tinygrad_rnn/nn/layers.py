@@ -5,7 +5,7 @@ import numbers
 
 import numpy as np
 
-from .. import creation, ops
+from .. import backend, creation, ops
 from ..tensor import Tensor
 from . import functional as F
 from . import init
@@ -53,14 +53,17 @@ class Embedding(Module):
 
     def forward(self, indices):
         """out[..., :] = weight[indices[...], :]; a row picked k times gets k gradients added up."""
-        idx = indices.numpy() if isinstance(indices, Tensor) else np.asarray(indices)
+        device, n = self.weight.device, self.num_embeddings
+        if isinstance(indices, Tensor) and indices.device is not device:
+            raise RuntimeError(f"Embedding: the indices are on '{indices.device}' but the weight on '{device}'")
+        idx = device.asarray(indices.data if isinstance(indices, Tensor) else indices)  # read where it lives
         if idx.dtype.kind not in "iu":
             raise TypeError(f"Embedding: indices must be integers, got dtype {idx.dtype} (shape {idx.shape})")
-        bad = idx[(idx < 0) | (idx >= self.num_embeddings)]
-        if bad.size:
-            n, first = self.num_embeddings, int(bad.flat[0])
+        if idx.size and bool(((idx < 0) | (idx >= n)).any()):  # one look at the device
+            host = backend.to_host(idx)
+            first = int(host[(host < 0) | (host >= n)].flat[0])
             raise IndexError(f"Embedding: index {first} is outside [0, {n}) (indices of shape {idx.shape})")
-        return self.weight[indices if isinstance(indices, Tensor) else idx]
+        return self.weight[Tensor._wrap(idx, device)]
 
     def extra_repr(self):
         return f"{self.num_embeddings}, {self.embedding_dim}"

@@ -1,7 +1,7 @@
 """The primitive operations, by kind, each a Function with its chain rule beside its
 forward pass and the function users call under it; composites are written with them."""
 
-from .composites import log_softmax, logsumexp, maximum, mean, minimum, softmax
+from .composites import log_softmax, logsumexp, mean, softmax
 from .elementwise import (
     abs_,
     add,
@@ -14,7 +14,10 @@ from .elementwise import (
     gt,
     le,
     log,
+    log_sigmoid,
     lt,
+    maximum,
+    minimum,
     mul,
     ne,
     neg,
@@ -29,7 +32,7 @@ from .elementwise import (
 )
 from .operands import as_tensor
 from .products import addmm, matmul
-from .reductions import max, sum
+from .reductions import max, min, sum
 from .shapes import (
     cat,
     chunk,

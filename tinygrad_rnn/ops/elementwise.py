@@ -12,9 +12,17 @@ import numpy as np
 from .. import backend
 from ..autograd import Function, describe_shapes, sum_to
 from ..backend import array_module as _xp
-from .operands import operands
+from .operands import is_tensor, operands
 
 _CONSTANTS = {}
+
+
+def _quiet():
+    """No NumPy warnings for what IEEE arithmetic defines (log 0 = -inf, 1/0 = inf, ...), as
+    in PyTorch. Used by the ops that meet such values in normal use (log, div, sqrt, pow,
+    exp), not by those on a recurrent step's hot path: it costs about half a microsecond.
+    Backward passes run quiet as a whole (autograd.backward)."""
+    return np.errstate(all="ignore")
 
 
 def _const(value, like):
@@ -106,7 +114,8 @@ class Div(Function):
     def forward(self, x, y):
         self.in_shapes = x.shape, y.shape
         self.saved = (x if self.needs[1] else None), y
-        return x / y
+        with _quiet():
+            return x / y
 
     def backward(self, gy):
         x, y = self.saved
@@ -137,7 +146,7 @@ def neg(x):
 
 
 class Pow(Function):
-    """out = x ** p for a constant exponent p;  gx = gy * p * x ** (p - 1)."""
+    """out = x ** p for a constant exponent p;  gx = gy * p * x ** (p - 1) (0 for p = 0)."""
 
     op = "pow"
 
@@ -146,18 +155,45 @@ class Pow(Function):
 
     def forward(self, x):
         self.saved = x
-        return x**self.p
+        with _quiet():
+            return x**self.p
 
     def backward(self, gy):
+        if self.p == 0:
+            return _xp(gy).zeros_like(gy)
         return gy * (self.p * self.saved ** (self.p - 1))
 
 
+class PowTensor(Function):
+    """out = x ** p, both tensors;  gx = gy * p * x ** (p - 1),  gp = gy * out * ln x (0 where
+    x = 0 and p >= 0, as PyTorch)."""
+
+    op = "pow"
+
+    def forward(self, x, p):
+        self.in_shapes = x.shape, p.shape
+        with _quiet():
+            out = x**p
+        self.saved = x, p, out
+        return out
+
+    def backward(self, gy):
+        x, p, out = self.saved
+        xp = _xp(gy)
+        gx = gp = None
+        if self.needs[0]:
+            gx = sum_to(xp.where(p == 0, 0, gy * p * x ** (p - 1)), self.in_shapes[0])
+        if self.needs[1]:
+            gp = sum_to(xp.where((x == 0) & (p >= 0), 0, gy * out * xp.log(x)), self.in_shapes[1])
+        return gx, gp
+
+
 def pow(x, p):
+    """x ** p: a number exponent, or a tensor (then either may be a number)."""
+    if is_tensor(p) or not is_tensor(x):
+        return _binary(PowTensor, x, p)
     if not isinstance(p, (int, float)) or isinstance(p, bool):
-        raise TypeError(
-            f"pow: the exponent must be a Python number, got {type(p).__name__}; "
-            "for a tensor exponent use exp(p * log(x))"
-        )
+        raise TypeError(f"pow: the exponent must be a number or a tensor, got {type(p).__name__}")
     return Pow(p)(x)
 
 
@@ -167,7 +203,8 @@ class Exp(Function):
     op = "exp"
 
     def forward(self, x):
-        self.saved = out = _xp(x).exp(x)
+        with _quiet():
+            self.saved = out = _xp(x).exp(x)
         return out
 
     def backward(self, gy):
@@ -185,7 +222,8 @@ class Log(Function):
 
     def forward(self, x):
         self.saved = x
-        return _xp(x).log(x)
+        with _quiet():
+            return _xp(x).log(x)
 
     def backward(self, gy):
         return gy / self.saved
@@ -201,7 +239,8 @@ class Sqrt(Function):
     op = "sqrt"
 
     def forward(self, x):
-        self.saved = out = _xp(x).sqrt(x)
+        with _quiet():
+            self.saved = out = _xp(x).sqrt(x)
         return out
 
     def backward(self, gy):
@@ -250,19 +289,26 @@ def tanh(x):
     return Tanh()(x)
 
 
+def stable_sigmoid(x):
+    """σ(x) to full relative precision in both tails, never overflowing: with e = exp(-|x|),
+    σ(x) = 1/(1 + e) for x >= 0 and e/(1 + e) for x < 0 (σ(-90) is 8.2e-40, not 0)."""
+    xp, one = _xp(x), _const(1, x)
+    e = xp.abs(x)
+    xp.negative(e, out=e)
+    xp.exp(e, out=e)
+    out = xp.where(x < 0, e, one)
+    e += one
+    out /= e
+    return out
+
+
 class Sigmoid(Function):
-    """out = σ(x) = exp(-softplus(-x)), softplus(v) = log(1 + eᵛ) (``logaddexp(0, v)``): no
-    overflow for any x, and full relative precision in both tails (σ(-30) is 9.4e-14, not 0).
-    gx = gy * out * (1 - out)."""
+    """out = σ(x) = 1 / (1 + e⁻ˣ) (see ``stable_sigmoid``);  gx = gy * out * (1 - out)."""
 
     op = "sigmoid"
 
     def forward(self, x):
-        xp = _xp(x)
-        out = xp.logaddexp(_const(0, x), -x)
-        xp.negative(out, out=out)
-        xp.exp(out, out=out)
-        self.saved = out
+        self.saved = out = stable_sigmoid(x)
         return out
 
     def backward(self, gy):
@@ -275,6 +321,28 @@ class Sigmoid(Function):
 
 def sigmoid(x):
     return Sigmoid()(x)
+
+
+class LogSigmoid(Function):
+    """out = log σ(x) = -softplus(-x) (finite for any finite x: log σ(-200) = -200, not -inf);
+    gx = gy * σ(-x)."""
+
+    op = "log_sigmoid"
+
+    def forward(self, x):
+        xp = _xp(x)
+        self.saved = x
+        out = xp.logaddexp(_const(0, x), -x)
+        return xp.negative(out, out=out)
+
+    def backward(self, gy):
+        s = stable_sigmoid(-self.saved)  # 1 - σ(x), without cancelling
+        s *= gy
+        return s
+
+
+def log_sigmoid(x):
+    return LogSigmoid()(x)
 
 
 class Relu(Function):
@@ -405,6 +473,42 @@ def where(cond, x, y):
     else:
         cond = tensor._wrap(x.device.asarray(cond).astype(bool), x.device)
     return Where()(cond, x, y)
+
+
+class Maximum(Function):
+    """out = max(x, y) elementwise; the gradient goes to the larger input, split evenly at ties
+    (as PyTorch)."""
+
+    op = "maximum"
+    larger = True
+
+    def forward(self, x, y):
+        self.in_shapes = x.shape, y.shape
+        self.saved = x, y
+        return _xp(x).maximum(x, y) if self.larger else _xp(x).minimum(x, y)
+
+    def backward(self, gy):
+        x, y = self.saved
+        wins = (x > y) if self.larger else (x < y)
+        share = wins + _const(0.5, gy) * (x == y)  # x's share of the gradient: 1, 1/2 or 0
+        gx = sum_to(gy * share, self.in_shapes[0]) if self.needs[0] else None
+        g_y = sum_to(gy * (1 - share), self.in_shapes[1]) if self.needs[1] else None
+        return gx, g_y
+
+
+class Minimum(Maximum):
+    """out = min(x, y) elementwise; the gradient goes to the smaller input, split at ties."""
+
+    op = "minimum"
+    larger = False
+
+
+def maximum(x, y):
+    return _binary(Maximum, x, y)
+
+
+def minimum(x, y):
+    return _binary(Minimum, x, y)
 
 
 # -- comparisons: boolean results, outside the graph -----------------------------------------

@@ -53,6 +53,8 @@ def axes(axis, ndim, op):
         return (axis % ndim,)
     if axis is None:
         return tuple(range(ndim))
+    if ndim == 0 and axis in (0, -1, (0,), (-1,)):  # a number's one pseudo-axis, as PyTorch allows
+        return ()
     many = axis if isinstance(axis, (tuple, list)) else (axis,)
     out = []
     for a in many:
@@ -64,3 +66,16 @@ def axes(axis, ndim, op):
     if len(set(out)) != len(out):
         raise ValueError(f"{op}: axis {axis!r} names a dimension twice")
     return tuple(sorted(out))
+
+
+_UNSET = object()
+
+
+def either(op, ours, theirs, name, torch_name, default=None):
+    """The value given by our keyword ``name`` or by PyTorch's ``torch_name`` (``dim`` for
+    ``axis``, ``keepdim`` for ``keepdims``, ...), refusing both at once."""
+    if theirs is _UNSET:
+        return default if ours is _UNSET else ours
+    if ours is not _UNSET:
+        raise TypeError(f"{op}: got both {name}= and {torch_name}= (the same thing); give one")
+    return theirs

@@ -52,6 +52,8 @@ class MatMul(Function):
                 x, gy = x.reshape(-1, sx[-1]), gy.reshape(-1, gy.shape[-1])
             return gx, (SumOfProducts(x, gy) if self.defer_weight_grads else backend.matmul(x.T, gy))
         xp = _xp(gy)
+        if len(sx) == len(sw) == 1:  # a dot product of two vectors: gy is a number
+            return (gy * w if need_x else None), (gy * x if need_w else None)
         sx2 = sx if len(sx) > 1 else (1,) + sx  # vectors as 1-row / 1-column matrices
         sw2 = sw if len(sw) > 1 else sw + (1,)
         if len(sx) == 1:

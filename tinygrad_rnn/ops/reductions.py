@@ -1,7 +1,10 @@
 """Reductions over axes: sum and max (mean, logsumexp and softmax are composites of these)."""
 
+from collections import namedtuple
+
 from ..autograd import Function
 from ..backend import array_module as _xp
+from .operands import _UNSET, either
 from .operands import axes as _axes
 
 
@@ -27,8 +30,12 @@ class Sum(Function):
         return _xp(gy).broadcast_to(_expand_reduced(gy, shape, self.axes, self.keepdims), shape)
 
 
-def sum(x, axis=None, keepdims=False):
-    """Sum over ``axis`` (None: all), as ``numpy.sum``."""
+def sum(x, axis=_UNSET, keepdims=_UNSET, *, dim=_UNSET, keepdim=_UNSET):
+    """Sum over ``axis`` (None: all), as ``numpy.sum`` (``dim``/``keepdim`` as PyTorch's)."""
+    axis, keepdims = (
+        either("sum", axis, dim, "axis", "dim"),
+        either("sum", keepdims, keepdim, "keepdims", "keepdim", False),
+    )
     return Sum(_axes(axis, x.ndim, "sum"), keepdims)(x)
 
 
@@ -42,8 +49,8 @@ class Max(Function):
 
     def forward(self, x):
         if any(x.shape[a] == 0 for a in self.axes):
-            raise ValueError(f"max over an empty axis of shape {tuple(x.shape)}")
-        out = x.max(axis=self.axes, keepdims=self.keepdims)
+            raise ValueError(f"{self.op} over an empty axis of shape {tuple(x.shape)}")
+        out = (x.max if self.op == "max" else x.min)(axis=self.axes, keepdims=self.keepdims)
         self.saved = x, out
         return out
 
@@ -54,6 +61,34 @@ class Max(Function):
         return hit * (gy / hit.sum(axis=self.axes, keepdims=True))
 
 
-def max(x, axis=None, keepdims=False):
-    """Maximum over ``axis`` (None: all); ties share the gradient."""
-    return Max(_axes(axis, x.ndim, "max"), keepdims)(x)
+def max(x, axis=_UNSET, keepdims=_UNSET, *, dim=_UNSET, keepdim=_UNSET):
+    """Maximum over ``axis`` (None: all); ties share the gradient. Given PyTorch's ``dim``, it
+    answers as PyTorch does: ``(values, indices)``."""
+    return _extreme("max", Max, x, axis, keepdims, dim, keepdim)
+
+
+class Min(Max):
+    """out = min over ``axes``; the gradient is shared equally among the minima."""
+
+    op = "min"
+
+
+def min(x, axis=_UNSET, keepdims=_UNSET, *, dim=_UNSET, keepdim=_UNSET):
+    """Minimum over ``axis`` (None: all); ties share the gradient. Given PyTorch's ``dim``: ``(values, indices)``."""
+    return _extreme("min", Min, x, axis, keepdims, dim, keepdim)
+
+
+Extremes = namedtuple("Extremes", "values indices")
+
+
+def _extreme(op, cls, x, axis, keepdims, dim, keepdim):
+    keepdims = either(op, keepdims, keepdim, "keepdims", "keepdim", False)
+    if dim is _UNSET:
+        return cls(_axes(None if axis is _UNSET else axis, x.ndim, op), keepdims)(x)
+    if axis is not _UNSET:
+        raise TypeError(f"{op}: got both axis= and dim= (the same thing); give one")
+    (a,) = _axes(dim, x.ndim, op)
+    values = cls((a,), keepdims)(x)
+    pick = x.device.xp.argmax if op == "max" else x.device.xp.argmin
+    index = pick(x.data, axis=a)
+    return Extremes(values, x._wrap(index[(slice(None),) * a + (None,)] if keepdims else index, x.device))

@@ -11,7 +11,7 @@ import numpy as np
 from .. import backend
 from ..autograd import Function
 from ..backend import array_module as _xp
-from .operands import as_tensor, is_tensor
+from .operands import _UNSET, as_tensor, either, is_tensor
 from .operands import axes as _axes
 
 # -- reshaping --------------------------------------------------------------------------
@@ -40,8 +40,10 @@ def reshape(x, *shape):
     return Reshape(tuple(shape))(x)
 
 
-def flatten(x, start=0, end=-1):
+def flatten(x, start=_UNSET, end=_UNSET, *, start_dim=_UNSET, end_dim=_UNSET):
     """Merge the axes ``start`` to ``end`` (inclusive) into one (``torch.flatten``)."""
+    start = either("flatten", start, start_dim, "start", "start_dim", 0)
+    end = either("flatten", end, end_dim, "end", "end_dim", -1)
     if x.ndim == 0:
         return reshape(x, 1)
     start, end = (_axes(a, x.ndim, "flatten")[0] for a in (start, end))
@@ -50,16 +52,20 @@ def flatten(x, start=0, end=-1):
     return reshape(x, x.shape[:start] + (-1,) + x.shape[end + 1 :])
 
 
-def unsqueeze(x, axis):
+def unsqueeze(x, axis=_UNSET, *, dim=_UNSET):
     """Insert an axis of length 1 at ``axis`` (-ndim-1 <= axis <= ndim)."""
+    axis = either("unsqueeze", axis, dim, "axis", "dim")
+    if not isinstance(axis, int) or isinstance(axis, bool):
+        raise TypeError(f"unsqueeze: axis must be an int, got {axis!r}")
     if not -x.ndim - 1 <= axis <= x.ndim:
         raise ValueError(f"unsqueeze: axis {axis} is out of range for a tensor with {x.ndim} dimensions")
     axis = axis if axis >= 0 else axis + x.ndim + 1
     return reshape(x, x.shape[:axis] + (1,) + x.shape[axis:])
 
 
-def squeeze(x, axis=None):
+def squeeze(x, axis=_UNSET, *, dim=_UNSET):
     """Remove axes of length 1 (all, or ``axis`` when it has length 1)."""
+    axis = either("squeeze", axis, dim, "axis", "dim")
     if axis is None:
         return reshape(x, tuple(n for n in x.shape if n != 1))
     if x.ndim == 0:
@@ -83,7 +89,8 @@ class Permute(Function):
         return x.transpose(self.axes)
 
     def backward(self, gy):
-        return gy.transpose(np.argsort(self.axes))
+        axes = self.axes
+        return gy.transpose(tuple(sorted(range(len(axes)), key=axes.__getitem__)))
 
 
 def permute(x, *axes):
@@ -94,8 +101,10 @@ def permute(x, *axes):
     return Permute(tuple(a % x.ndim for a in axes))(x)
 
 
-def transpose(x, axis0=-2, axis1=-1):
+def transpose(x, axis0=_UNSET, axis1=_UNSET, *, dim0=_UNSET, dim1=_UNSET):
     """Swap two axes (``torch.transpose``); with no arguments, the last two."""
+    axis0 = either("transpose", axis0, dim0, "axis0", "dim0", -2)
+    axis1 = either("transpose", axis1, dim1, "axis1", "dim1", -1)
     if x.ndim < 2:
         raise ValueError(f"transpose: needs at least 2 dimensions, got shape {tuple(x.shape)}")
     a, b = (_axes(k, x.ndim, "transpose")[0] for k in (axis0, axis1))
@@ -228,14 +237,16 @@ def _same_kind(op, xs):
     return xs
 
 
-def cat(xs, axis=0):
+def cat(xs, axis=_UNSET, *, dim=_UNSET):
     """Join tensors along an existing axis (``torch.cat``)."""
+    axis = either("cat", axis, dim, "axis", "dim", 0)
     xs = _same_kind("cat", list(xs))
     return Cat(_axes(axis, xs[0].ndim, "cat")[0])(*xs)
 
 
-def stack(xs, axis=0):
+def stack(xs, axis=_UNSET, *, dim=_UNSET):
     """Join tensors along a new axis (``torch.stack``)."""
+    axis = either("stack", axis, dim, "axis", "dim", 0)
     xs = _same_kind("stack", list(xs))
     return Stack(_axes(axis, xs[0].ndim + 1, "stack")[0])(*xs)
 
@@ -267,8 +278,9 @@ class Split(Function):
         return xp.concatenate(parts, axis=self.axis)
 
 
-def split(x, split_size_or_sections, axis=0):
+def split(x, split_size_or_sections, axis=_UNSET, *, dim=_UNSET):
     """Pieces of ``split_size`` along ``axis`` (the last may be smaller), or of the listed sizes."""
+    axis = either("split", axis, dim, "axis", "dim", 0)
     axis = _axes(axis, x.ndim, "split")[0]
     n = x.shape[axis]
     if isinstance(split_size_or_sections, int):
@@ -286,8 +298,9 @@ def split(x, split_size_or_sections, axis=0):
     return Split(tuple(sizes), axis)(x)
 
 
-def chunk(x, chunks, axis=0):
+def chunk(x, chunks, axis=_UNSET, *, dim=_UNSET):
     """``chunks`` nearly equal pieces along ``axis`` (``torch.chunk``)."""
+    axis = either("chunk", axis, dim, "axis", "dim", 0)
     if chunks <= 0:
         raise ValueError(f"chunk: the number of chunks must be positive, got {chunks}")
     n = x.shape[_axes(axis, x.ndim, "chunk")[0]]
@@ -321,6 +334,7 @@ class Unbind(Function):
         return xp.moveaxis(gx, 0, self.axis)
 
 
-def unbind(x, axis=0):
+def unbind(x, axis=_UNSET, *, dim=_UNSET):
     """The tensor's slices along ``axis``, as a tuple (``torch.unbind``)."""
+    axis = either("unbind", axis, dim, "axis", "dim", 0)
     return Unbind(_axes(axis, x.ndim, "unbind")[0])(x)
