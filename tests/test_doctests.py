@@ -21,8 +21,17 @@ MODULES = [
 ]
 
 
+@pytest.fixture
+def on_the_cpu():
+    """The examples show tensors on the CPU, whatever the default device of the run."""
+    old = tg.default_device()
+    tg.set_default_device("cpu")
+    yield
+    tg.set_default_device(old)
+
+
 @pytest.mark.parametrize("name", MODULES)
-def test_docstring_examples_run(name):
+def test_docstring_examples_run(name, on_the_cpu):
     tg.manual_seed(0)
     module = importlib.import_module(name)
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)

@@ -121,7 +121,7 @@ def _set_group(key, value):
 
 
 def _step_cases():
-    third = r"parameter 2 \(group 1, shape \(2, 2\), float64 on 'cpu'\)"
+    third = r"parameter 2 \(group 1, shape \(2, 2\), float64 on '(cpu|cuda)'\)"
     return [
         Bad("grad-shape", _step_after(_grad(2, tg.Tensor(np.zeros(4)))), ValueError, third + r".*shape \(4,\)"),
         Bad("grad-broadcastable", _step_after(_grad(3, tg.Tensor(np.zeros(1)))), ValueError, r"parameter 3.*\(1,\)"),

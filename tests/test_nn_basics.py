@@ -616,11 +616,23 @@ def test_binary_cross_entropy_matches_torch(reduction):
     check_loss(F.binary_cross_entropy, torch.nn.functional.binary_cross_entropy, x, y, reduction=reduction)
 
 
-def test_binary_cross_entropy_target_gradient():
-    x = tg.Tensor(np.array([0.2, 0.5, 0.9]))
-    y = leaf([0.1, 0.5, 0.7])
+def test_binary_cross_entropy_target_gradient(device):
+    x = tg.Tensor(np.array([0.2, 0.5, 0.9]), device=device)
+    y = leaf([0.1, 0.5, 0.7], device)
     assert tg.gradcheck(lambda t: F.binary_cross_entropy(x, t, reduction="sum"), [y])
-    assert tg.gradcheck(lambda t: F.binary_cross_entropy(t, y.detach()), [leaf([0.2, 0.5, 0.9])])
+    assert tg.gradcheck(lambda t: F.binary_cross_entropy(t, y.detach()), [leaf([0.2, 0.5, 0.9], device)])
+
+
+@pytest.mark.parametrize("loss", [F.mse_loss, F.l1_loss, F.binary_cross_entropy, F.cross_entropy, F.nll_loss])
+def test_a_target_on_another_device_is_refused(loss, device):
+    if device == "cpu":
+        pytest.skip("needs a second device")
+    x = tg.Tensor(np.full((2, 3), 0.5), device=device)
+    target = tg.Tensor(
+        np.array([0, 1]) if loss in (F.cross_entropy, F.nll_loss) else np.full((2, 3), 0.5), device="cpu"
+    )
+    with pytest.raises(RuntimeError, match=rf"^{loss.__name__}: input is on 'cuda' but target on 'cpu'"):
+        loss(x, target)
 
 
 def _class_logits():
@@ -805,8 +817,14 @@ def test_random_inits_draw_torchs_distribution(name, kwargs, device):
     assert abs(ours.std() / theirs.std() - 1) < 0.02 and abs(ours.mean()) < 0.01 * theirs.std()
 
 
+def _needs_qr(device):
+    if not hasattr(tg.get_device(device).xp.linalg, "qr"):
+        pytest.skip("this array module has no linalg.qr (the CuPy stand-in lacks it; CuPy has it)")
+
+
 @pytest.mark.parametrize("shape, gain", [((5, 3), 1.0), ((3, 5), 2.0), ((4, 2, 3), 0.5), ((4, 4), 1.0)])
 def test_orthogonal_gives_orthonormal_rows_or_columns(shape, gain, device):
+    _needs_qr(device)
     tg.manual_seed(3)
     w = nn.init.orthogonal_(tg.zeros(*shape, dtype=np.float64, device=device), gain=gain)
     m = host(w).reshape(shape[0], -1)
@@ -837,6 +855,8 @@ INITS = {
 
 @pytest.mark.parametrize("name", list(INITS))
 def test_inits_fill_in_place_count_the_change_and_are_seeded(name, device):
+    if name == "orthogonal_":
+        _needs_qr(device)
     fill = INITS[name]
     p = nn.Parameter(tg.zeros(4, 3, device=device))
     before = p.data

@@ -48,11 +48,17 @@ def _float_input(op, input):
         raise TypeError(f"{op}: input must be a floating-point Tensor, got {what}")
 
 
+def _same_device(op, input, target):
+    if target.device is not input.device:
+        raise RuntimeError(f"{op}: input is on '{input.device}' but target on '{target.device}'")
+
+
 def _target_like(op, input, target):
     """``target`` as a tensor with ``input``'s shape and dtype (Python data and integer arrays
     take the input's dtype; a float array of another dtype is an error, as for every op)."""
     if not isinstance(target, Tensor):
         target = Tensor(target, dtype=None if hasattr(target, "dtype") else input.dtype, device=input.device)
+    _same_device(op, input, target)
     if target.shape != input.shape:
         raise ValueError(f"{op}: input shape {tuple(input.shape)} and target shape {tuple(target.shape)} differ")
     if target.dtype.kind == "f" and target.dtype != input.dtype:
@@ -99,8 +105,7 @@ def _class_target(op, input, target):
     """``target`` as an integer tensor on ``input``'s device."""
     if not isinstance(target, Tensor):
         target = Tensor(target, device=input.device)
-    elif target.device is not input.device:
-        raise RuntimeError(f"{op}: input is on '{input.device}' but target on '{target.device}'")
+    _same_device(op, input, target)
     if target.dtype.kind not in "iu":
         raise TypeError(
             f"{op}: target must hold integer class indices, got dtype {target.dtype} (shape {tuple(target.shape)}); "

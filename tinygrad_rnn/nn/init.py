@@ -31,10 +31,13 @@ def _fill(op, tensor, values):
 
 
 def _float_tensor(op, tensor):
+    """Refuse what cannot be filled with random values, before a sample is drawn."""
     if not isinstance(tensor, Tensor):
         raise TypeError(f"{op}: expected a Tensor, got {type(tensor).__name__}")
     if tensor.dtype.kind != "f":
         raise TypeError(f"{op}: can only fill a floating-point tensor with random values, got dtype {tensor.dtype}")
+    with no_grad():
+        tensor._check_in_place(op)  # a tensor made by an op: refused as copy_ would refuse it
 
 
 def _uniform(op, tensor, a, b):
