@@ -58,8 +58,11 @@ def assert_same(a, b, where="snapshot"):
 
 
 def values(tensors):
-    """Each tensor's values, version count and whether it has a gradient."""
-    return [(t.numpy().copy(), t._version.count if t._version else 0, t.grad is None) for t in tensors]
+    """Each tensor's values, version count and whether it has a gradient, and where the random
+    generator of the first one's device is (a refused call draws nothing; NumPy's can say)."""
+    rng = tensors[0].device.rng
+    rng = copy.deepcopy(rng.bit_generator.state) if isinstance(rng, np.random.Generator) else None
+    return [(t.numpy().copy(), t._version.count if t._version else 0, t.grad is None) for t in tensors] + [rng]
 
 
 # -- optimizers: step ---------------------------------------------------------------------
