@@ -270,6 +270,18 @@ def test_loaded_state_continues_exactly(case, device, tmp_path):
         np.testing.assert_array_equal(host(q), host(p))
 
 
+def test_load_state_dict_keeps_a_schedules_initial_lr_unless_it_brings_one():
+    plain = optim.SGD([_param()], lr=0.5).state_dict()
+    opt = optim.SGD([_param()], lr=0.1)
+    optim.lr_scheduler.StepLR(opt, 2)
+    opt.load_state_dict(plain)
+    assert opt.param_groups[0]["lr"] == 0.5 and opt.param_groups[0]["initial_lr"] == 0.1
+    scheduled = opt.state_dict()
+    scheduled["param_groups"][0]["initial_lr"] = 0.3
+    opt.load_state_dict(scheduled)
+    assert opt.param_groups[0]["initial_lr"] == 0.3
+
+
 def test_load_state_dict_converts_the_state_to_the_parameters_dtype():
     model = nn.Linear(3, 2, dtype=np.float64)
     opt = optim.Adam(model.parameters())

@@ -247,6 +247,8 @@ class Optimizer:
                     f"unexpected {sorted(theirs - ours)}"
                 )
             new = {k: copy.deepcopy(v) for k, v in saved.items() if k != "params"}
+            if "initial_lr" in group:  # a schedule's record of the start, kept unless the state dict has one
+                new.setdefault("initial_lr", group["initial_lr"])
             new["params"] = group["params"]
             try:
                 self._check_group(new)
