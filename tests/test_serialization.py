@@ -94,6 +94,18 @@ def test_pickled_object_arrays_are_refused_without_running_them(tmp_path):
     assert _ran == []
 
 
+def test_load_reads_an_open_file_too(tmp_path):
+    import io
+
+    tg.save({"w": np.arange(3.0), "opt": {"step": 2}}, tmp_path / "c.npz")
+    data = (tmp_path / "c.npz").read_bytes()
+    with open(tmp_path / "c.npz", "rb") as f:
+        assert tg.load(f)["opt"] == {"step": 2}
+    np.testing.assert_array_equal(tg.load(io.BytesIO(data))["w"], np.arange(3.0))
+    with pytest.raises(ValueError, match=r"^load: '<file object>' is not an \.npz archive"):
+        tg.load(io.BytesIO(data[:50]))
+
+
 def test_a_single_npy_array_is_not_a_state_dict(tmp_path):
     path = tmp_path / "one.npy"
     np.save(path, np.zeros(2))

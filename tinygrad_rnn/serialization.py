@@ -154,11 +154,18 @@ class _Corrupt(ValueError):
 def load(path):
     """Read a file written by ``save``: an OrderedDict from names to NumPy arrays, or the
     nested checkpoint it was given (dicts, lists, tuples, numbers and strings around arrays).
+    ``path`` may also be a binary file object open for reading, as for ``np.load``.
 
     Raises OSError (FileNotFoundError, IsADirectoryError, ...) when the file cannot be read,
     and ValueError when it is not a checkpoint: not a zip, truncated, a member that is not
     a valid ``.npy`` array or whose header claims more data than it stores, pickled objects.
     """
+    if hasattr(path, "read"):
+        name = getattr(path, "name", "<file object>")
+        try:
+            return _load(path)
+        except _Corrupt as e:
+            raise ValueError(f"load: {name!r} {e}") from None
     path = os.fspath(path)
     try:
         f = open(path, "rb")
@@ -172,7 +179,8 @@ def load(path):
 
 
 def _load(f):
-    size = os.fstat(f.fileno()).st_size
+    size = f.seek(0, os.SEEK_END)
+    f.seek(0)
     start = f.read(6)
     if not start:
         raise _Corrupt("is empty")
