@@ -282,19 +282,21 @@ def test_load_state_dict_keeps_a_schedules_initial_lr_unless_it_brings_one():
     assert opt.param_groups[0]["initial_lr"] == 0.3
 
 
-def test_load_state_dict_converts_the_state_to_the_parameters_dtype():
-    model = nn.Linear(3, 2, dtype=np.float64)
-    opt = optim.Adam(model.parameters())
-    model(tg.Tensor(np.ones((4, 3)))).sum().backward()
+@pytest.mark.parametrize("make", [lambda ps: optim.Adam(ps), lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9)])
+def test_the_state_follows_the_model_to_another_dtype_and_device(make, device):
+    model = nn.Linear(3, 2, dtype=np.float64, device="cpu")
+    opt = make(model.parameters())
+    model(tg.Tensor(np.ones((4, 3)), device="cpu")).sum().backward()
     opt.step()
-    model.float()
-    model(tg.ones(4, 3)).sum().backward()
-    with pytest.raises(RuntimeError, match=r"state 'exp_avg' of shape \(2, 3\), float64.*load_state_dict"):
-        opt.step()  # the state is still float64: refused, nothing changed
-    opt.load_state_dict(opt.state_dict())  # the fix the message names
-    assert all(s["exp_avg"].dtype == np.float32 for s in opt.state.values())
-    opt.step()
-    assert model.weight.dtype == np.float32 and opt.state[model.weight]["step"] == 2
+    model.float().to(device)
+    model.zero_grad()
+    model(tg.ones(4, 3, device=device)).sum().backward()
+    opt.step()  # the state moves with the parameters, as Module.to promises
+    for p, state in opt.state.items():
+        for value in state.values():
+            if hasattr(value, "dtype"):
+                assert value.dtype == np.float32 and type(value) is p.device.array_type
+    opt.load_state_dict(opt.state_dict())  # and a state dict loads onto the parameters' device and dtype
 
 
 def _assert_same_state(sd, expected, tol=1e-12):

@@ -126,7 +126,9 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
-        updates = self._checked_updates()
+        updates, moves = self._checked_updates()
+        for state, key, p in moves:  # the model moved or changed dtype: its state follows it
+            state[key] = p.device.asarray(state[key], dtype=p.dtype, copy=True)
         with no_grad():
             for p, group in updates:
                 self._update(p, p.grad.data, self.state.setdefault(p, {}), group)
@@ -134,14 +136,16 @@ class Optimizer:
         return loss
 
     def _checked_updates(self):
-        """(parameter, its group) for every parameter with a gradient, all checked; nothing changes here."""
+        """(parameter, its group) for every parameter with a gradient, all checked, and the state
+        arrays to bring to their parameter's device and dtype (after ``model.to(...)``); nothing
+        changes here."""
         name = f"{type(self).__name__}.step"
         for gi, group in enumerate(self.param_groups):
             try:
                 self._check_group(group)
             except (TypeError, ValueError) as e:
                 raise type(e)(f"{name}: group {gi}: {e}; nothing was updated") from None
-        updates = []
+        updates, moves = [], []
         for i, gi, p, group in self._indexed():
             g = p.grad
             if g is None:
@@ -166,14 +170,14 @@ class Optimizer:
                 for key, value in state.items():
                     if key in COUNTS:
                         continue
-                    if type(value) is not p.device.array_type or value.shape != p.shape or value.dtype != p.dtype:
+                    if value.shape != p.shape:
                         raise RuntimeError(
-                            f"{where} has the state {key!r} of shape {tuple(value.shape)}, {value.dtype} on "
-                            f"'{_device_name(value)}'; after moving or converting the model, reload the state with "
-                            "opt.load_state_dict(opt.state_dict()), which converts it; nothing was updated"
+                            f"{where} has the state {key!r} of shape {tuple(value.shape)}; nothing was updated"
                         )
+                    if type(value) is not p.device.array_type or value.dtype != p.dtype:
+                        moves.append((state, key, p))
             updates.append((p, group))
-        return updates
+        return updates, moves
 
     def _update(self, p, grad, state, group):
         """Change ``p.data`` in place from the raw gradient array ``grad``; ``state`` is ``p``'s memory."""
@@ -310,10 +314,6 @@ def _plain_count(value):
     except (TypeError, ValueError):
         return value
     return int(number) if isinstance(number, numbers.Real) and float(number).is_integer() else value
-
-
-def _device_name(array):
-    return "cpu" if isinstance(array, np.ndarray) else "cuda"
 
 
 def _check(optimizer, what, value, ok, rule):
