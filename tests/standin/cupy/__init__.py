@@ -214,6 +214,10 @@ class _Linalg:
     def norm(x, *args, **kwargs):
         return _call(_np.linalg.norm, x, *args, **kwargs)
 
+    @staticmethod
+    def qr(a, mode="reduced"):
+        return _call(_np.linalg.qr, a, mode)
+
 
 linalg = _Linalg()
 
