@@ -1,8 +1,12 @@
-"""The documentation site's API reference covers every public package (mkdocs.yml, docs/reference/)."""
+"""The documentation site's API reference covers every public package (mkdocs.yml, docs/reference/), and its
+docstring examples are shown as code."""
 
 import ast
+import importlib.util
 import pathlib
 import pkgutil
+
+import pytest
 
 import tinygrad_rnn
 
@@ -33,3 +37,15 @@ def test_every_public_package_has_a_reference_page():
 
 def test_the_top_level_page_documents_the_package():
     assert "::: tinygrad_rnn\n" in (REFERENCE / "tinygrad_rnn.md").read_text()
+
+
+def test_doctest_examples_become_code_blocks():
+    pytest.importorskip("griffe", reason="the docs extra is not installed (griffe)")
+    spec = importlib.util.spec_from_file_location("griffe_extensions", ROOT / "docs" / "griffe_extensions.py")
+    extensions = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(extensions)
+    text = 'The rate:\n    >>> opt.param_groups[0]["lr"]\n    0.1\n\nThen more.\n>>> 1 + 1\n2'
+    assert extensions.fence_doctests(text) == (
+        'The rate:\n\n    ```pycon\n    >>> opt.param_groups[0]["lr"]\n    0.1\n    ```\n\nThen more.\n\n'
+        "```pycon\n>>> 1 + 1\n2\n```"
+    )
