@@ -23,10 +23,7 @@ EXAMPLES = {  # each example with arguments that keep it short
 
 # Blocks that still lean on an earlier block of their page, with the reason; strict, so that
 # each entry fails the suite once its block runs alone and must then be removed.
-LEANING = {
-    **{("engine.md", n): "docs/engine.md (the engine's page) uses its first block's names" for n in (2, 3, 4, 5)},
-    **{("training.md", n): "docs/training.md (optim's page) uses its first block's imports" for n in (2, 3)},
-}
+LEANING = {}  # (page, block number): why that block cannot run alone (none today)
 
 
 def _blocks():
