@@ -4,7 +4,8 @@ A vanilla RNN and an LSTM, each written here from primitive ops (matmul, add, si
 tanh, chunk, mul), run for T steps on the same random inputs. Backpropagating from the
 last hidden state, we read the norm of dL/dh_t at every step t. The RNN multiplies its
 gradient by W_hh^T diag(1 - h²) at each step and it fades; the LSTM's cell-state path
-c_{t-1} -> (x f_t) -> (+) -> c_t scales it only by the forget gate, so it survives.
+c_{t-1} -> (x f_t) -> (+) -> c_t scales it only by the forget gate, so it survives. The
+factor per step back is fitted as in `tinygrad-rnn flow` (below 1: the gradient fades).
 
     python examples/gradient_flow.py [--steps 60] [--hidden 32] [--forget-bias 1.0]
 """
@@ -14,6 +15,7 @@ import argparse
 import numpy as np
 
 import tinygrad_rnn as tg
+from tinygrad_rnn import viz
 
 
 def uniform(shape, hidden, rng):
@@ -71,10 +73,8 @@ def main():
     print(f"{'lag':>5}{'rnn':>12}{'lstm':>12}")
     for t in range(args.steps - 1, -1, -max(1, args.steps // 10)):
         print(f"{lags[t]:>5}{curves['rnn'][t]:>12.3e}{curves['lstm'][t]:>12.3e}")
-    for name, norms in curves.items():
-        keep = norms > 0
-        slope = np.polyfit(lags[keep], np.log10(norms[keep]), 1)[0]
-        print(f"{name}: the gradient shrinks by a factor {10**-slope:.3f} per step back in time")
+    for name, norms in curves.items():  # the project's one convention: a factor below 1 means fading
+        print(f"{name}: ‖dL/dh_t‖ changes by ×{viz.decay_rate(norms, lags):.3f} per step back in time")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """Devices: the guarded CuPy import, the default device, moves, and mixing devices."""
 
+import os
 import subprocess
 import sys
 import types
@@ -17,12 +18,14 @@ def fresh_backend(monkeypatch):
     """Forget the loaded CUDA device and the default, as in a new process."""
     monkeypatch.setattr(backend, "_cuda", None)
     monkeypatch.setattr(backend, "_default", None)
+    monkeypatch.delenv("TINYGRAD_RNN_DEVICE", raising=False)
     return monkeypatch
 
 
 def test_import_does_not_touch_cupy():
     code = "import sys, tinygrad_rnn as tg; tg.Tensor([1.0]).tanh(); print('cupy' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    env = {k: v for k, v in os.environ.items() if k != "TINYGRAD_RNN_DEVICE"}  # the CPU by default
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
     assert out.stdout.strip() == "False"
 
 
@@ -39,6 +42,19 @@ def test_cuda_with_cupy_but_no_gpu_says_so(fresh_backend):
     fresh_backend.setitem(sys.modules, "cupy", fake)
     with pytest.raises(RuntimeError, match=r"CuPy 13.0.0 is installed but no GPU is visible"):
         tg.zeros(2, device="cuda")
+
+
+def test_cuda_whose_kernels_cannot_run_says_so(fresh_backend):
+    def arange(*args, **kwargs):
+        raise RuntimeError("CUDA_ERROR_NOT_FOUND: libnvrtc.so.12 cannot be opened")
+
+    fake = types.SimpleNamespace(
+        __version__="13.0.0", float32=np.float32, arange=arange, cuda=types.SimpleNamespace(is_available=lambda: True)
+    )
+    fresh_backend.setitem(sys.modules, "cupy", fake)
+    with pytest.raises(RuntimeError, match=r"sees a GPU but cannot run a kernel on it \(RuntimeError: CUDA_ERROR"):
+        tg.zeros(2, device="cuda")
+    assert not tg.cuda_available()  # so the CUDA tests skip, saying why
 
 
 def test_unknown_device_name():
@@ -64,7 +80,7 @@ def test_set_default_device(fresh_backend, device):
 
 
 def test_to_and_cpu_move_data_and_gradient(device):
-    x = tg.Tensor([1.0, 2.0], requires_grad=True)
+    x = tg.Tensor([1.0, 2.0], requires_grad=True, device="cpu")
     y = x.to(device)
     assert y.device == device and (y is x) == (device == "cpu")
     (y * y).sum().cpu().backward()
@@ -82,7 +98,7 @@ def other_device():
 
 
 def test_ops_refuse_inputs_on_two_devices(other_device):
-    a = tg.Tensor([1.0, 2.0])
+    a = tg.Tensor([1.0, 2.0], device="cpu")
     b = tg.Tensor._wrap(np.ones(2, np.float32), other_device)
     for op in (lambda: a + b, lambda: a @ b, lambda: tg.cat([a, b]), lambda: tg.where(a > 0, a, b)):
         with pytest.raises(RuntimeError, match=r"different devices, 'cpu' and 'other'"):
@@ -90,7 +106,7 @@ def test_ops_refuse_inputs_on_two_devices(other_device):
 
 
 def test_moving_to_another_device_is_differentiable(other_device):
-    x = tg.Tensor([3.0], requires_grad=True)
+    x = tg.Tensor([3.0], requires_grad=True, device="cpu")
     y = tg.to_device(x, other_device)
     assert y.device is other_device and y.creator.op == "to_device"
     (y * y).sum().backward()
@@ -140,3 +156,9 @@ def test_set_num_threads_bounds_large_products():
         tg.set_num_threads(many)
     with pytest.raises(ValueError, match=r"set_num_threads: expected a positive int, got 0"):
         tg.set_num_threads(0)
+
+
+def test_torch_spelling_of_the_gpu_questions():
+    assert tg.cuda.is_available() == tg.cuda_available()
+    assert tg.cuda.device_count() == (1 if tg.cuda_available() else 0) or tg.cuda.device_count() > 1
+    tg.cuda.synchronize()  # returns at once without a GPU

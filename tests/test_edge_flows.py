@@ -48,7 +48,7 @@ def torch_edge_grads(loss):
         xs = []
         for slot, x in enumerate(f.inputs):
             if id(x) not in values:  # a leaf
-                values[id(x)] = torch.tensor(np.asarray(x.data), requires_grad=x.requires_grad)
+                values[id(x)] = torch.tensor(x.numpy(), requires_grad=x.requires_grad)
             clone = values[id(x)].clone()
             if clone.requires_grad:
                 clone.retain_grad()

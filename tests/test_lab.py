@@ -50,7 +50,7 @@ def test_cell_spec_says_which_cells_have_a_forget_gate(cell):
     assert models.CELLS[cell].forget_gate == ("f" in layer.cells[0].gate_names)
     with_bias = models.make_layer(cell, 3, 4, forget_bias=2.5)
     if models.CELLS[cell].forget_gate:
-        assert np.all(with_bias.cells[0].bias_ih.data[with_bias.cells[0].gate_slice("f")] == 2.5)
+        assert np.all(with_bias.cells[0].bias_ih.numpy()[with_bias.cells[0].gate_slice("f")] == 2.5)
     else:  # ignored by cells without a forget gate
         assert type(with_bias) is type(layer)
 

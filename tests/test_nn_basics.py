@@ -1,11 +1,12 @@
 """tinygrad_rnn.nn basics: Module bookkeeping, state dicts, dtype and mode switches, Linear,
-Embedding, Sequential, Dropout, initialisation and the losses.
+Embedding, LayerNorm, Sequential, Dropout, initialisation and the losses (functions and modules).
 
 Layers and losses are checked against torch.nn in float64 (forward and every gradient, to
 1e-12) with the weights copied over through ``load_state_dict``; those tests skip, with the
 reason, where torch is not installed.
 """
 
+import math
 from collections import OrderedDict
 
 import numpy as np
@@ -137,6 +138,48 @@ def test_repr_matches_torch():
     assert repr(nn.Embedding(5, 2)) == repr(torch.nn.Embedding(5, 2)) == "Embedding(5, 2)"
 
 
+@pytest.mark.parametrize(
+    "shape, normalized, affine, bias",
+    [
+        ((2, 3, 4), (4,), True, True),
+        ((2, 3, 4), (3, 4), True, False),
+        ((5, 4), 4, False, True),
+        ((3,), [3], True, True),
+    ],
+    ids=["last-axis", "two-axes-no-bias", "no-affine", "one-vector"],
+)
+def test_layer_norm_matches_torch(device, shape, normalized, affine, bias):
+    torch = need_torch()
+    torch.manual_seed(0)
+    tm = torch.nn.LayerNorm(normalized, elementwise_affine=affine, bias=bias, dtype=torch.float64)
+    with torch.no_grad():
+        for p in tm.parameters():
+            p.normal_()  # not the ones and zeros they start as, so that a swap would show
+    m = nn.LayerNorm(normalized, elementwise_affine=affine, bias=bias, dtype=np.float64, device=device)
+    assert list(m.state_dict()) == list(tm.state_dict()) and repr(m) == repr(tm)
+    from_torch(m, tm)
+    rng = np.random.default_rng(11)
+    xn, g = rng.standard_normal(shape) * 3 + 1, rng.standard_normal(shape)
+    xn.reshape(-1, xn.shape[-1])[0] = 2.5  # a constant slice: variance 0, only eps keeps it finite
+    x, tx = leaf(xn, device), torch.tensor(xn, requires_grad=True)
+    y, ty = m(x), tm(tx)
+    close(y, ty)
+    y.backward(g)
+    ty.backward(torch.tensor(g))
+    close(x.grad, tx.grad, tol=1e-10)  # the constant slice's gradient is large (1/√eps)
+    torch_params = dict(tm.named_parameters())
+    for name, p in m.named_parameters():
+        close(p.grad, torch_params[name].grad)
+
+
+def test_layer_norm_defaults_match_torch():
+    torch = need_torch()
+    m, tm = nn.LayerNorm((2, 3)), torch.nn.LayerNorm((2, 3))
+    assert repr(m) == repr(tm) and m.weight.dtype == np.float32 and m.eps == tm.eps
+    for name, value in m.state_dict().items():
+        np.testing.assert_array_equal(value, tm.state_dict()[name].numpy())
+
+
 # -- module bookkeeping ---------------------------------------------------------------------
 
 
@@ -238,7 +281,9 @@ def test_repr_text():
             return "hidden=4"
 
     assert repr(WithExtra()) == "WithExtra(\n  hidden=4\n  (cell): Tanh()\n)"
-    assert repr(nn.Parameter(np.array([1.0, 2.0]))).startswith("Parameter containing:\ntensor([1., 2.], dtype=float64")
+    assert repr(nn.Parameter(np.array([1.0, 2.0]), device="cpu")).startswith(
+        "Parameter containing:\ntensor([1., 2.], dtype=float64"
+    )
 
 
 # -- state dicts ----------------------------------------------------------------------------
@@ -512,6 +557,114 @@ def test_loss_targets_from_python_data_take_the_input_dtype():
     assert F.binary_cross_entropy_with_logits(x, np.array([[1, 0]])).dtype == np.float64
 
 
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_l1_loss_matches_torch(reduction):
+    torch = need_torch()
+    rng = np.random.default_rng(12)
+    x, y = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
+    y[0, :2] = x[0, :2]  # equal entries: the slope there is 0, as torch's
+    check_loss(F.l1_loss, torch.nn.functional.l1_loss, x, y, reduction=reduction)
+
+
+_rng = np.random.default_rng(13)
+CLASS_CASES = {
+    "ignored": (_rng.standard_normal((6, 4)), np.array([3, -100, 0, 1, -100, 2]), {}),
+    "own-ignore-index": (_rng.standard_normal((6, 4)), np.array([3, 1, 0, 1, 1, 2]), {"ignore_index": 1}),
+    "k-dim": (_rng.standard_normal((2, 4, 3, 5)), _rng.integers(0, 4, (2, 3, 5)), {}),
+    "k-dim-ignored": (_rng.standard_normal((2, 4, 3)), np.array([[0, -100, 3], [-100, -100, 1]]), {}),
+    "1d": (_rng.standard_normal(5), np.array(4), {}),
+}
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("smoothing", [0.0, 0.1, 1.0])
+@pytest.mark.parametrize("case", list(CLASS_CASES))
+def test_cross_entropy_options_match_torch(case, smoothing, reduction):
+    torch = need_torch()
+    x, target, options = CLASS_CASES[case]
+    kwargs = dict(reduction=reduction, label_smoothing=smoothing, **options)
+    check_loss(F.cross_entropy, torch.nn.functional.cross_entropy, x, target, **kwargs)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("case", list(CLASS_CASES))
+def test_nll_loss_matches_torch(case, reduction):
+    torch = need_torch()
+    x, target, options = CLASS_CASES[case]
+    check_loss(F.nll_loss, torch.nn.functional.nll_loss, x, target, reduction=reduction, **options)
+
+
+@pytest.mark.parametrize("loss", ["cross_entropy", "nll_loss"])
+@pytest.mark.parametrize("x, target", [(np.ones((2, 3)), np.array([-100, -100])), (np.ones((0, 3)), np.zeros(0, int))])
+def test_class_losses_over_no_targets_are_torchs_nan_with_zero_gradient(loss, x, target):
+    torch = need_torch()
+    for reduction in REDUCTIONS:
+        xt, tx = leaf(x), torch.tensor(x, requires_grad=True)
+        y = getattr(F, loss)(xt, target, reduction=reduction)
+        ty = getattr(torch.nn.functional, loss)(tx, torch.tensor(target), reduction=reduction)
+        np.testing.assert_array_equal(host(y), ty.detach().numpy())  # NaN for "mean"
+        y.sum().backward()
+        ty.sum().backward()
+        np.testing.assert_array_equal(host(xt.grad), tx.grad.numpy())
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_binary_cross_entropy_matches_torch(reduction):
+    torch = need_torch()
+    x = np.array([[0.0, 1.0, 1e-10, 1 - 1e-10], [0.3, 0.5, 0.999, 1e-300]])  # 0 and 1: torch's clamp and bound
+    y = np.array([[0.5, 1.0, 0.0, 0.25], [0.2, 0.5, 1.0, 1.0]])
+    check_loss(F.binary_cross_entropy, torch.nn.functional.binary_cross_entropy, x, y, reduction=reduction)
+
+
+def test_binary_cross_entropy_target_gradient(device):
+    x = tg.Tensor(np.array([0.2, 0.5, 0.9]), device=device)
+    y = leaf([0.1, 0.5, 0.7], device)
+    assert tg.gradcheck(lambda t: F.binary_cross_entropy(x, t, reduction="sum"), [y])
+    assert tg.gradcheck(lambda t: F.binary_cross_entropy(t, y.detach()), [leaf([0.2, 0.5, 0.9], device)])
+
+
+@pytest.mark.parametrize("loss", [F.mse_loss, F.l1_loss, F.binary_cross_entropy, F.cross_entropy, F.nll_loss])
+def test_a_target_on_another_device_is_refused(loss, device):
+    if device == "cpu":
+        pytest.skip("needs a second device")
+    x = tg.Tensor(np.full((2, 3), 0.5), device=device)
+    target = tg.Tensor(
+        np.array([0, 1]) if loss in (F.cross_entropy, F.nll_loss) else np.full((2, 3), 0.5), device="cpu"
+    )
+    with pytest.raises(RuntimeError, match=rf"^{loss.__name__}: input is on 'cuda' but target on 'cpu'"):
+        loss(x, target)
+
+
+def _class_logits():
+    return np.random.default_rng(14).standard_normal((4, 3))
+
+
+LOSS_MODULES = {
+    "MSELoss": (lambda: np.random.default_rng(15).standard_normal((4, 3)), {}),
+    "L1Loss": (lambda: np.random.default_rng(16).standard_normal((4, 3)), {}),
+    "CrossEntropyLoss": (lambda: np.array([2, -1, 0, 1]), {"ignore_index": -1, "label_smoothing": 0.2}),
+    "NLLLoss": (lambda: np.array([2, 1, 0, 1]), {"ignore_index": 1}),
+    "BCELoss": (lambda: np.random.default_rng(17).uniform(0, 1, (4, 3)), {}),
+    "BCEWithLogitsLoss": (lambda: np.random.default_rng(18).uniform(0, 1, (4, 3)), {}),
+}
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("name", list(LOSS_MODULES))
+def test_loss_modules_match_torch(name, reduction):
+    torch = need_torch()
+    target, options = LOSS_MODULES[name]
+    ours, theirs = (
+        getattr(nn, name)(reduction=reduction, **options),
+        getattr(torch.nn, name)(reduction=reduction, **options),
+    )
+    assert repr(ours) == repr(theirs) == f"{name}()"
+    x = _class_logits()
+    if name == "BCELoss":
+        x = 1 / (1 + np.exp(-x))
+    check_loss(ours, theirs, x, target())
+
+
 # -- dropout ----------------------------------------------------------------------------------
 
 
@@ -550,12 +703,17 @@ def test_dropout_is_reproducible_with_manual_seed():
     assert not np.array_equal(a, host(F.dropout(x, 0.5)))
 
 
-@pytest.mark.parametrize("p", [-0.1, 1.0, 1.5, float("nan")])
-def test_dropout_p_outside_unit_interval_raises(p):
-    with pytest.raises(ValueError, match=r"Dropout: p must be in \[0, 1\)"):
-        nn.Dropout(p)
-    with pytest.raises(ValueError, match=r"^dropout: p must be in \[0, 1\)"):
-        F.dropout(tg.ones(3), p)
+def test_dropout_of_one_gives_zeros_as_torch(device):
+    torch = need_torch()
+    xn = np.array([[1.5, -2.0], [np.nan, 0.25]])
+    x = tg.Tensor(xn, requires_grad=True, device=device)
+    y = nn.Dropout(1.0)(x)
+    expected = torch.nn.functional.dropout(torch.tensor(xn), p=1.0).numpy()  # x · 0: NaN stays NaN
+    np.testing.assert_array_equal(host(y), expected)
+    y.sum().backward()
+    np.testing.assert_array_equal(host(x.grad), np.zeros((2, 2)))
+    assert repr(nn.Dropout(1.0)) == "Dropout(p=1.0)"
+    np.testing.assert_array_equal(host(nn.Dropout(1.0).eval()(x)), xn)
 
 
 # -- initialisation -----------------------------------------------------------------------------
@@ -616,3 +774,103 @@ def test_init_functions_fill_in_place_and_check_arguments():
     with pytest.raises(ValueError, match=r"normal_: std must be >= 0, got -1"):
         nn.init.normal_(p, 0.0, -1)
     assert np.all(host(p) == 1.0)  # a rejected fill leaves the values alone
+
+
+def test_fans_match_torch():
+    torch = need_torch()
+    for shape in [(3, 4), (8, 3, 5), (2, 3, 4, 5), (1, 1), (7, 1, 2)]:
+        expected = torch.nn.init._calculate_fan_in_and_fan_out(torch.empty(shape))
+        assert nn.init._calculate_fan_in_and_fan_out(tg.zeros(*shape)) == expected, shape
+
+
+def test_calculate_gain_matches_torch():
+    torch = need_torch()
+    for nonlinearity in ["linear", "conv1d", "conv_transpose3d", "sigmoid", "tanh", "relu", "selu", "leaky_relu"]:
+        assert nn.init.calculate_gain(nonlinearity) == torch.nn.init.calculate_gain(nonlinearity), nonlinearity
+    for slope in [0, 0.2, 1, 3.5]:
+        assert nn.init.calculate_gain("leaky_relu", slope) == torch.nn.init.calculate_gain("leaky_relu", slope)
+
+
+RANDOM_INITS = [
+    ("xavier_uniform_", {}),
+    ("xavier_uniform_", {"gain": 2.0}),
+    ("xavier_normal_", {"gain": 0.5}),
+    ("kaiming_uniform_", {}),
+    ("kaiming_uniform_", {"a": math.sqrt(5)}),
+    ("kaiming_uniform_", {"mode": "fan_out", "nonlinearity": "relu"}),
+    ("kaiming_normal_", {"mode": "fan_out", "nonlinearity": "tanh"}),
+    ("kaiming_normal_", {"a": 0.2}),
+]
+
+
+@pytest.mark.parametrize("name, kwargs", RANDOM_INITS, ids=[f"{n}{k}" for n, k in RANDOM_INITS])
+def test_random_inits_draw_torchs_distribution(name, kwargs, device):
+    """The spread (uniform: the bound; normal: the std) of ours and of torch's own samples agree."""
+    torch = need_torch()
+    torch.manual_seed(0)
+    shape = (300, 100, 4)  # fan_in 400, fan_out 1200: the modes differ
+    ours = host(getattr(nn.init, name)(tg.zeros(*shape, dtype=np.float64, device=device), **kwargs))
+    theirs = getattr(torch.nn.init, name)(torch.empty(shape, dtype=torch.float64), **kwargs).numpy()
+    if "uniform" in name:
+        bound = np.abs(theirs).max()
+        assert np.abs(ours).max() <= bound / 0.9999 and np.abs(ours).max() > 0.9999 * bound
+    assert abs(ours.std() / theirs.std() - 1) < 0.02 and abs(ours.mean()) < 0.01 * theirs.std()
+
+
+def _needs_qr(device):
+    if not hasattr(tg.get_device(device).xp.linalg, "qr"):
+        pytest.skip("this array module has no linalg.qr (the CuPy stand-in lacks it; CuPy has it)")
+
+
+@pytest.mark.parametrize("shape, gain", [((5, 3), 1.0), ((3, 5), 2.0), ((4, 2, 3), 0.5), ((4, 4), 1.0)])
+def test_orthogonal_gives_orthonormal_rows_or_columns(shape, gain, device):
+    _needs_qr(device)
+    tg.manual_seed(3)
+    w = nn.init.orthogonal_(tg.zeros(*shape, dtype=np.float64, device=device), gain=gain)
+    m = host(w).reshape(shape[0], -1)
+    small = min(m.shape)
+    gram = m @ m.T if m.shape[0] <= m.shape[1] else m.T @ m
+    np.testing.assert_allclose(gram, gain**2 * np.eye(small), atol=1e-12)
+    # the same draw factored by hand: Q with the signs that make R's diagonal positive
+    tg.manual_seed(3)
+    a = host(tg.get_device(device).rng.standard_normal(m.shape, dtype=np.float64))
+    q, r = np.linalg.qr(a if m.shape[0] >= m.shape[1] else a.T)
+    q = q * np.sign(np.diag(r))
+    np.testing.assert_allclose(m, gain * (q if m.shape[0] >= m.shape[1] else q.T), atol=1e-12)
+
+
+INITS = {
+    "uniform_": lambda t: nn.init.uniform_(t, -1, 1),
+    "normal_": lambda t: nn.init.normal_(t),
+    "constant_": lambda t: nn.init.constant_(t, 0.5),
+    "zeros_": nn.init.zeros_,
+    "ones_": nn.init.ones_,
+    "xavier_uniform_": nn.init.xavier_uniform_,
+    "xavier_normal_": nn.init.xavier_normal_,
+    "kaiming_uniform_": nn.init.kaiming_uniform_,
+    "kaiming_normal_": nn.init.kaiming_normal_,
+    "orthogonal_": nn.init.orthogonal_,
+}
+
+
+@pytest.mark.parametrize("name", list(INITS))
+def test_inits_fill_in_place_count_the_change_and_are_seeded(name, device):
+    if name == "orthogonal_":
+        _needs_qr(device)
+    fill = INITS[name]
+    p = nn.Parameter(tg.zeros(4, 3, device=device))
+    before = p.data
+    loss = (p * p).sum()  # the product saved p's values
+    assert fill(p) is p and p.data is before and p.dtype == np.float32  # under no_grad, although p requires grad
+    with pytest.raises(RuntimeError, match="changed in place|version"):
+        loss.backward()  # the graph saw the old values: refused, not silently wrong
+    tg.manual_seed(9)
+    first = host(fill(nn.Parameter(tg.zeros(4, 3, device=device)))).copy()
+    tg.manual_seed(9)
+    np.testing.assert_array_equal(host(fill(nn.Parameter(tg.zeros(4, 3, device=device)))), first)
+
+
+def test_kaiming_on_an_empty_tensor_warns_and_returns_it():
+    t = tg.zeros(0, 3)
+    with pytest.warns(UserWarning, match="zero-element tensor is a no-op"):
+        assert nn.init.kaiming_uniform_(t) is t

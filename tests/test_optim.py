@@ -1,10 +1,13 @@
-"""Optimizers, schedules and gradient clipping, step by step against torch (the oracle) in float64."""
+"""Optimizers, schedules, their state dicts and gradient clipping, step by step against torch (the
+oracle) in float64, and training resumed from a checkpoint against training never interrupted."""
 
 import math
 
 import numpy as np
 import pytest
 from conftest import host
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import tinygrad_rnn as tg
 from tinygrad_rnn import nn, optim
@@ -78,6 +81,15 @@ CASES = {
     "adam-weight-decay": (optim.Adam, "Adam", dict(lr=0.05, weight_decay=0.1)),
     "adamw": (optim.AdamW, "AdamW", dict()),
     "adamw-options": (optim.AdamW, "AdamW", dict(lr=0.05, betas=(0.5, 0.9), weight_decay=0.3)),
+    "rmsprop": (optim.RMSprop, "RMSprop", dict()),
+    "rmsprop-alpha-eps": (optim.RMSprop, "RMSprop", dict(lr=0.05, alpha=0.8, eps=1e-3)),
+    "rmsprop-centered": (optim.RMSprop, "RMSprop", dict(lr=0.05, centered=True)),
+    "rmsprop-momentum": (optim.RMSprop, "RMSprop", dict(lr=0.05, momentum=0.9)),
+    "rmsprop-all": (
+        optim.RMSprop,
+        "RMSprop",
+        dict(lr=0.03, alpha=0.9, eps=1e-6, weight_decay=0.1, momentum=0.5, centered=True),
+    ),
 }
 
 
@@ -87,7 +99,7 @@ def test_steps_match_torch(case, device):
     _run(our_cls, getattr(torch.optim, torch_name), kwargs, device)
 
 
-@pytest.mark.parametrize("case", ["sgd-momentum", "adam", "adamw-options"])
+@pytest.mark.parametrize("case", ["sgd-momentum", "adam", "adamw-options", "rmsprop-all"])
 def test_params_without_grad_are_skipped_like_torch(case, device):
     our_cls, torch_name, kwargs = CASES[case]
     # parameter 1 has no gradient at steps 0 and 3, parameter 2 never has one
@@ -145,6 +157,231 @@ def test_adam_param_groups_and_add_param_group(device):
     opt.add_param_group({"params": ours[1:], "weight_decay": 0.2})
     ref.add_param_group({"params": theirs[1:], "weight_decay": 0.2})
     _step_both(opt, ref, ours, theirs, grads, device)
+
+
+_unit = st.floats(0.0, 0.95)
+HYPER = {
+    "SGD": st.fixed_dictionaries(
+        {"lr": st.floats(1e-4, 0.5), "momentum": _unit, "dampening": _unit, "weight_decay": st.floats(0, 0.2)}
+    ),
+    "Adam": st.fixed_dictionaries(
+        {
+            "lr": st.floats(1e-4, 0.5),
+            "betas": st.tuples(st.floats(0.0, 0.99), st.floats(0.5, 0.999)),
+            "eps": st.floats(1e-8, 1e-3),
+            "weight_decay": st.floats(0, 0.2),
+        }
+    ),
+    "RMSprop": st.fixed_dictionaries(
+        {
+            "lr": st.floats(1e-4, 0.1),
+            "alpha": st.floats(0.5, 0.999),
+            "eps": st.floats(1e-8, 1e-3),
+            "weight_decay": st.floats(0, 0.2),
+            "momentum": _unit,
+            "centered": st.booleans(),
+        }
+    ),
+}
+HYPER["AdamW"] = HYPER["Adam"]
+
+
+@pytest.mark.parametrize("name", list(HYPER))
+def test_steps_match_torch_for_random_hyper_parameters(name):
+    @settings(max_examples=25, deadline=None)
+    @given(kwargs=HYPER[name], nesterov=st.booleans(), seed=st.integers(0, 2**16))
+    def check(kwargs, nesterov, seed):
+        if name == "SGD" and nesterov and kwargs["momentum"] > 0:
+            kwargs = {**kwargs, "nesterov": True, "dampening": 0.0}
+        start, grads = _problem(seed=seed, steps=5)
+        ours, theirs = _ours(start, "cpu"), _theirs(start)
+        opt, ref = getattr(optim, name)(ours, **kwargs), getattr(torch.optim, name)(theirs, **kwargs)
+        _step_both(opt, ref, ours, theirs, grads, "cpu")
+
+    check()
+
+
+# -- state dicts -----------------------------------------------------------------------
+
+
+def _stepped(case, device, steps=3):
+    our_cls, torch_name, kwargs = CASES[case]
+    start, grads = _problem(steps=steps, missing={(0, 2)})
+    ours, theirs = _ours(start, device), _theirs(start)
+    opt, ref = our_cls(ours, **kwargs), getattr(torch.optim, torch_name)(theirs, **kwargs)
+    _step_both(opt, ref, ours, theirs, grads, device)
+    return opt, ref, ours
+
+
+@pytest.mark.parametrize("case", ["sgd-momentum", "adam", "adamw-options", "rmsprop-all"])
+def test_state_dict_has_torchs_layout_and_values(case, device):
+    opt, ref, _ = _stepped(case, device)
+    sd, ref_sd = opt.state_dict(), ref.state_dict()
+    assert list(sd) == ["state", "param_groups"] and list(sd["state"]) == list(ref_sd["state"]) == [0, 1, 2]
+    for ours, theirs in zip(sd["param_groups"], ref_sd["param_groups"]):
+        assert ours["params"] == theirs["params"] == [0, 1, 2]
+        assert {k: theirs[k] for k in ours} == ours  # our options are torch's, with torch's values
+    for i, state in sd["state"].items():
+        assert set(state) == set(ref_sd["state"][i])
+        for key, value in state.items():
+            expected = ref_sd["state"][i][key]
+            if key == "step":
+                assert type(value) is int and value == expected.item()
+            else:
+                assert type(value) is np.ndarray and value.dtype == np.float64
+                np.testing.assert_allclose(value, expected.numpy(), rtol=1e-12, atol=1e-15)
+
+
+def test_state_dict_holds_copies_and_load_copies_too():
+    opt, _, params = _stepped("adam", "cpu")
+    sd = opt.state_dict()
+    sd["state"][0]["exp_avg"][...] = 7.0
+    sd["param_groups"][0]["betas"] = (0.1, 0.2)
+    assert not np.any(host(opt.state[params[0]]["exp_avg"]) == 7.0)
+    assert opt.param_groups[0]["betas"] == (0.9, 0.999)
+    opt.load_state_dict(sd)
+    sd["state"][0]["exp_avg"][...] = 9.0
+    assert np.all(host(opt.state[params[0]]["exp_avg"]) == 7.0) and opt.param_groups[0]["betas"] == (0.1, 0.2)
+
+
+@pytest.mark.parametrize("case", ["sgd-momentum", "adam", "adamw-options", "rmsprop-all"])
+def test_loaded_state_continues_exactly(case, device, tmp_path):
+    """Step 3 times, save, load into a fresh optimizer over fresh tensors, step on: the same numbers."""
+    our_cls, _, kwargs = CASES[case]
+    start, grads = _problem(steps=6)
+    a, b = _ours(start, device), _ours(start, device)
+    opt_a, opt_b = our_cls(a, **kwargs), our_cls(b, **kwargs)
+    for step_grads in grads[:3]:
+        _set_grads(a, step_grads, device)
+        _set_grads(b, step_grads, device)
+        opt_a.step()
+        opt_b.step()
+    tg.save({"optimizer": opt_a.state_dict()}, tmp_path / "opt.npz")
+    fresh = _ours([host(p) for p in a], device)
+    opt_c = our_cls(fresh, lr=123.0) if our_cls is optim.SGD else our_cls(fresh)
+    opt_c.load_state_dict(tg.load(tmp_path / "opt.npz")["optimizer"])
+    assert opt_c.param_groups[0]["lr"] == kwargs.get("lr", opt_b.param_groups[0]["lr"])
+    for step_grads in grads[3:]:
+        _set_grads(b, step_grads, device)
+        _set_grads(fresh, step_grads, device)
+        opt_b.step()
+        opt_c.step()
+    for p, q in zip(b, fresh):
+        np.testing.assert_array_equal(host(q), host(p))
+
+
+def test_load_state_dict_keeps_a_schedules_initial_lr_unless_it_brings_one():
+    plain = optim.SGD([_param()], lr=0.5).state_dict()
+    opt = optim.SGD([_param()], lr=0.1)
+    optim.lr_scheduler.StepLR(opt, 2)
+    opt.load_state_dict(plain)
+    assert opt.param_groups[0]["lr"] == 0.5 and opt.param_groups[0]["initial_lr"] == 0.1
+    scheduled = opt.state_dict()
+    scheduled["param_groups"][0]["initial_lr"] = 0.3
+    opt.load_state_dict(scheduled)
+    assert opt.param_groups[0]["initial_lr"] == 0.3
+
+
+@pytest.mark.parametrize("make", [lambda ps: optim.Adam(ps), lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9)])
+def test_the_state_follows_the_model_to_another_dtype_and_device(make, device):
+    model = nn.Linear(3, 2, dtype=np.float64, device="cpu")
+    opt = make(model.parameters())
+    model(tg.Tensor(np.ones((4, 3)), device="cpu")).sum().backward()
+    opt.step()
+    model.float().to(device)
+    model.zero_grad()
+    model(tg.ones(4, 3, device=device)).sum().backward()
+    opt.step()  # the state moves with the parameters, as Module.to promises
+    for p, state in opt.state.items():
+        for value in state.values():
+            if hasattr(value, "dtype"):
+                assert value.dtype == np.float32 and type(value) is p.device.array_type
+    opt.load_state_dict(opt.state_dict())  # and a state dict loads onto the parameters' device and dtype
+
+
+def _assert_same_state(sd, expected, tol=1e-12):
+    assert sd["param_groups"] == expected["param_groups"] and list(sd["state"]) == list(expected["state"])
+    for i, state in sd["state"].items():
+        assert list(state) == list(expected["state"][i])
+        for key, value in state.items():
+            np.testing.assert_allclose(value, expected["state"][i][key], rtol=tol, atol=tol, err_msg=f"{i} {key}")
+
+
+@pytest.mark.parametrize("case", ["adam", "rmsprop-all"])
+def test_torchs_state_tensors_load(case):
+    """torch's state (a float step tensor, tensors for the arrays) loads into ours when the options match."""
+    our_cls, _, kwargs = CASES[case]
+    opt, ref, params = _stepped(case, "cpu")
+    sd = opt.state_dict()
+    sd["state"] = ref.state_dict()["state"]
+    target = our_cls(_ours([host(p) for p in params], "cpu"), **kwargs)
+    target.load_state_dict(sd)
+    _assert_same_state(target.state_dict(), opt.state_dict())
+
+
+# -- resuming training from a checkpoint -------------------------------------------------------
+
+RESUMES = {
+    "adam-step": (lambda ps: optim.Adam(ps, lr=0.02), lambda o: optim.lr_scheduler.StepLR(o, 2, gamma=0.5)),
+    "sgd-cosine": (
+        lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9, nesterov=True),
+        lambda o: optim.lr_scheduler.CosineAnnealingLR(o, T_max=6, eta_min=0.01),
+    ),
+    "rmsprop-exponential": (
+        lambda ps: optim.RMSprop(ps, lr=0.01, momentum=0.5, centered=True),
+        lambda o: optim.lr_scheduler.ExponentialLR(o, gamma=0.9),
+    ),
+    "adamw-lambda": (
+        lambda ps: optim.AdamW([{"params": ps[:2]}, {"params": ps[2:], "lr": 1e-3}], lr=0.01),
+        lambda o: optim.lr_scheduler.LambdaLR(o, [lambda e: 0.8**e, lambda e: 1 / (1 + e)]),
+    ),
+}
+
+
+def _training(device, make_opt, make_sched, seed):
+    tg.manual_seed(seed)
+    model = nn.Sequential(nn.Linear(3, 8), nn.Tanh(), nn.Linear(8, 2)).to(device)
+    opt = make_opt(list(model.parameters()))
+    return model, opt, make_sched(opt)
+
+
+def _train(model, opt, sched, steps, device):
+    """Train on batch k (drawn from seed k) for each k in ``steps``; the losses."""
+    losses = []
+    for k in steps:
+        rng = np.random.default_rng(k)
+        x, y = (tg.Tensor(rng.standard_normal(s).astype(np.float32), device=device) for s in [(16, 3), (16, 2)])
+        opt.zero_grad()
+        loss = nn.MSELoss()(model(x), y)
+        loss.backward()
+        opt.step()
+        sched.step()
+        losses.append(loss.item())
+    return losses
+
+
+@pytest.mark.parametrize("case", list(RESUMES))
+def test_training_resumed_from_a_checkpoint_matches_training_never_stopped(case, device, tmp_path):
+    make_opt, make_sched = RESUMES[case]
+    model, opt, sched = _training(device, make_opt, make_sched, seed=1)
+    whole = _train(model, opt, sched, range(8), device)
+
+    interrupted, opt_i, sched_i = _training(device, make_opt, make_sched, seed=1)
+    first = _train(interrupted, opt_i, sched_i, range(4), device)
+    checkpoint = {"model": interrupted.state_dict(), "optimizer": opt_i.state_dict(), "scheduler": sched_i.state_dict()}
+    tg.save(checkpoint, tmp_path / "ckpt.npz")
+    fresh, fresh_opt, fresh_sched = _training(device, make_opt, make_sched, seed=2)  # other weights, epoch 0
+    loaded = tg.load(tmp_path / "ckpt.npz")
+    fresh.load_state_dict(loaded["model"])
+    fresh_opt.load_state_dict(loaded["optimizer"])
+    fresh_sched.load_state_dict(loaded["scheduler"])
+    rest = _train(fresh, fresh_opt, fresh_sched, range(4, 8), device)
+
+    assert first + rest == whole  # exactly
+    for (name, p), (_, q) in zip(model.named_parameters(), fresh.named_parameters()):
+        np.testing.assert_array_equal(host(q), host(p), err_msg=name)
+    assert fresh_sched.get_last_lr() == sched.get_last_lr() and fresh_sched.last_epoch == 8
+    _assert_same_state(fresh_opt.state_dict(), opt.state_dict(), tol=0)
 
 
 @pytest.mark.parametrize("make", [lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9), lambda ps: optim.AdamW(ps)])
@@ -295,8 +532,20 @@ def _schedule_pair(make, torch_make):
             lambda o: optim.CosineAnnealingLR(o, T_max=5, eta_min=0.001),
             lambda o: torch.optim.lr_scheduler.CosineAnnealingLR(o, T_max=5, eta_min=0.001),
         ),
+        (
+            lambda o: optim.lr_scheduler.ExponentialLR(o, gamma=0.8),
+            lambda o: torch.optim.lr_scheduler.ExponentialLR(o, gamma=0.8),
+        ),
+        (
+            lambda o: optim.lr_scheduler.LambdaLR(o, lambda e: 1 / (1 + e) ** 0.5),
+            lambda o: torch.optim.lr_scheduler.LambdaLR(o, lambda e: 1 / (1 + e) ** 0.5),
+        ),
+        (
+            lambda o: optim.lr_scheduler.LambdaLR(o, [lambda e: 0.9**e, lambda e: 1 + e % 3]),
+            lambda o: torch.optim.lr_scheduler.LambdaLR(o, [lambda e: 0.9**e, lambda e: 1 + e % 3]),
+        ),
     ],
-    ids=["step", "step-gamma", "cosine", "cosine-eta-min"],
+    ids=["step", "step-gamma", "cosine", "cosine-eta-min", "exponential", "lambda", "lambda-per-group"],
 )
 def test_schedules_match_torch(make, torch_make):
     opt, sched, ref_opt, ref_sched = _schedule_pair(make, torch_make)
@@ -313,6 +562,64 @@ def test_schedules_match_torch(make, torch_make):
         np.testing.assert_allclose([g["lr"] for g in opt.param_groups], sched.get_last_lr(), rtol=0, atol=0)
         seen.append(sched.get_last_lr()[0])
     assert len(set(seen)) > 3  # the schedule did move the lr
+
+
+def test_the_schedules_live_in_lr_scheduler_and_the_old_names_still_work():
+    for name in ["LRScheduler", "StepLR", "CosineAnnealingLR", "ExponentialLR", "LambdaLR"]:
+        assert getattr(optim, name) is getattr(optim.lr_scheduler, name) is getattr(tg.optim.lr_scheduler, name)
+
+
+@pytest.mark.parametrize(
+    "make, torch_make",
+    [
+        (lambda o: optim.lr_scheduler.StepLR(o, 3, gamma=0.5), lambda o: torch.optim.lr_scheduler.StepLR(o, 3, 0.5)),
+        (
+            lambda o: optim.lr_scheduler.CosineAnnealingLR(o, T_max=4, eta_min=0.01),
+            lambda o: torch.optim.lr_scheduler.CosineAnnealingLR(o, T_max=4, eta_min=0.01),
+        ),
+        (
+            lambda o: optim.lr_scheduler.ExponentialLR(o, 0.7),
+            lambda o: torch.optim.lr_scheduler.ExponentialLR(o, 0.7),
+        ),
+        (
+            lambda o: optim.lr_scheduler.LambdaLR(o, lambda e: 0.5**e),
+            lambda o: torch.optim.lr_scheduler.LambdaLR(o, lambda e: 0.5**e),
+        ),
+    ],
+    ids=["step", "cosine", "exponential", "lambda"],
+)
+def test_schedule_state_dict_is_torchs_and_resumes(make, torch_make, tmp_path):
+    opt, sched, ref_opt, ref_sched = _schedule_pair(make, torch_make)
+    ref_opt.step()  # (torch warns about a schedule stepped before its optimizer)
+    for _ in range(5):
+        sched.step()
+        ref_sched.step()
+    sd, ref_sd = sched.state_dict(), ref_sched.state_dict()
+    assert set(sd) <= set(ref_sd)  # torch's keys (it keeps a few more of its own)
+    for key, value in sd.items():
+        np.testing.assert_allclose(value, ref_sd[key], rtol=1e-12, err_msg=key)
+    tg.save({"optimizer": opt.state_dict(), "scheduler": sd}, tmp_path / "s.npz")
+    fresh_opt, fresh, _, _ = _schedule_pair(make, torch_make)
+    loaded = tg.load(tmp_path / "s.npz")
+    fresh_opt.load_state_dict(loaded["optimizer"])
+    fresh.load_state_dict(loaded["scheduler"])
+    for _ in range(6):
+        sched.step()
+        fresh.step()
+        ref_sched.step()
+        assert fresh.get_last_lr() == sched.get_last_lr()
+        assert [g["lr"] for g in fresh_opt.param_groups] == sched.get_last_lr()
+        np.testing.assert_allclose(fresh.get_last_lr(), ref_sched.get_last_lr(), rtol=1e-12, atol=1e-15)
+
+
+def test_a_schedule_made_at_a_later_epoch_resumes_from_initial_lr():
+    opt = optim.SGD([_param()], lr=0.8)
+    sched = optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5)
+    for _ in range(3):
+        sched.step()
+    later = optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5, last_epoch=3)
+    sched.step()
+    assert later.last_epoch == sched.last_epoch == 4 and later.get_last_lr() == sched.get_last_lr() == [0.2]
 
 
 def test_the_scheduled_lr_is_the_one_the_optimizer_uses():
@@ -349,14 +656,14 @@ def test_clip_grad_norm_matches_torch(norm_type, max_norm, device):
     ours, theirs = _with_grads(device, scale=2.0)
     total = nn.utils.clip_grad_norm_(ours, max_norm, norm_type=norm_type)
     ref_total = torch.nn.utils.clip_grad_norm_(theirs, max_norm, norm_type=norm_type)
-    assert isinstance(total, float)
-    assert total == pytest.approx(ref_total.item(), rel=1e-12)
+    assert isinstance(total, tg.Tensor) and total.shape == () and total.device == device  # as torch: a tensor
+    assert float(total) == pytest.approx(ref_total.item(), rel=1e-12)
     for p, q in zip(ours[:3], theirs[:3]):
         np.testing.assert_allclose(host(p.grad), q.grad.numpy(), rtol=1e-12, atol=1e-15)
     assert ours[3].grad is None
     clipped = [host(p.grad) for p in ours[:3]]
     after = np.linalg.norm(np.concatenate([g.ravel() for g in clipped]), ord=norm_type)
-    assert after == pytest.approx(min(total, max_norm), rel=1e-5)
+    assert after == pytest.approx(min(float(total), max_norm), rel=1e-5)
 
 
 @pytest.mark.parametrize("ratio", [0.97, 1.03])
@@ -376,7 +683,7 @@ def test_clip_grad_norm_keeps_direction_and_dtype(device):
     ours, _ = _with_grads(device, scale=10.0, dtype=np.float32)
     before = [host(p.grad).copy() for p in ours[:3]]
     arrays = [p.grad.data for p in ours[:3]]
-    total = nn.utils.clip_grad_norm_(iter(ours), 1.0)
+    total = float(nn.utils.clip_grad_norm_(iter(ours), 1.0))
     expected = math.sqrt(sum(float((b.astype(np.float64) ** 2).sum()) for b in before))
     assert total == pytest.approx(expected, rel=1e-6)
     for p, b, a in zip(ours[:3], before, arrays):
@@ -387,9 +694,9 @@ def test_clip_grad_norm_keeps_direction_and_dtype(device):
 def test_clip_grad_norm_of_one_tensor_and_of_nothing(device):
     p = nn.Parameter(np.zeros(2), device=device)
     p.grad = tg.Tensor(np.array([3.0, 4.0]), device=device)
-    assert nn.utils.clip_grad_norm_(p, 1.0) == pytest.approx(5.0)
+    assert float(nn.utils.clip_grad_norm_(p, 1.0)) == pytest.approx(5.0)
     np.testing.assert_allclose(host(p.grad), [0.6, 0.8], rtol=1e-6)
-    assert nn.utils.clip_grad_norm_([nn.Parameter(np.zeros(2))], 1.0) == 0.0
+    assert float(nn.utils.clip_grad_norm_([nn.Parameter(np.zeros(2))], 1.0)) == 0.0
 
 
 def test_clip_grad_norm_non_finite(device):

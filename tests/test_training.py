@@ -95,12 +95,12 @@ def test_trainer_rejects_bad_arguments():
         train(model, task, steps=1, target="loss", progress=False)
     with pytest.raises(ValueError, match=r"\.csv or \.jsonl"):
         train(model, task, steps=1, log="log.txt", progress=False)
-    before = [p.data.copy() for p in model.parameters()]
+    before = [p.numpy().copy() for p in model.parameters()]
     with pytest.raises(KeyError, match="no metric 'accuracy'"):
         train(model, task, steps=1, eval_every=1, test_size=4, target=("accuracy", 0.9), progress=False)
     with pytest.raises(ValueError, match="nonfinite must be"):
         train(model, task, steps=1, nonfinite="ignore", progress=False)
-    assert all(np.array_equal(a, p.data) for a, p in zip(before, model.parameters()))  # nothing trained
+    assert all(np.array_equal(a, p.numpy()) for a, p in zip(before, model.parameters()))  # nothing trained
 
 
 def test_trainer_evaluates_first_on_a_given_test_batch():

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from . import nn, optim  # noqa: E402  (the layers above the core)
+from . import cuda, nn, optim  # noqa: E402  (the layers above the core)
 from .autograd import (
     Function,
     backward,

@@ -116,6 +116,17 @@ def _load_cuda():
             f"device 'cuda': CuPy {cupy.__version__} is installed but no GPU is visible ({reason}). "
             "Check the NVIDIA driver and CUDA_VISIBLE_DEVICES, or use device 'cpu'."
         )
+    try:  # one tiny kernel: CuPy can say yes above and still lack the CUDA libraries it compiles with
+        ran = (cupy.arange(4, dtype=cupy.float32) * 2).sum().item() == 12
+    except Exception as e:
+        ran, reason = False, f"{type(e).__name__}: {e}"
+    else:
+        reason = "a test kernel computed a wrong sum"
+    if not ran:
+        raise RuntimeError(
+            f"device 'cuda': CuPy {cupy.__version__} sees a GPU but cannot run a kernel on it ({reason}). "
+            "Install the CuPy build that matches your CUDA (cupy-cuda12x or cupy-cuda13x), or use device 'cpu'."
+        )
     _cuda = Device("cuda", cupy)
     return _cuda
 

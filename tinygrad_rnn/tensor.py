@@ -235,12 +235,7 @@ class Tensor:
             )
         if other is None:
             return None
-        if isinstance(other, Tensor):
-            if other.device is not self.device:
-                raise RuntimeError(f"{op}: the tensor is on '{self.device}' but the value on '{other.device}'")
-            other = other.data
-        elif not isinstance(other, (int, float, bool)):
-            other = self.device.asarray(other)
+        other = self._value(op, other)
         if hasattr(other, "shape"):
             try:
                 fits = np.broadcast_shapes(other.shape, self.data.shape) == self.data.shape
@@ -253,6 +248,14 @@ class Tensor:
         elif isinstance(other, float) and self.data.dtype.kind != "f":
             raise TypeError(f"{op}: cannot store a float in a {self.data.dtype} tensor")
         return other
+
+    def _value(self, op, value):
+        """A value to store in this tensor: a number, or an array on its device."""
+        if isinstance(value, Tensor):
+            if value.device is not self.device:
+                raise RuntimeError(f"{op}: the tensor is on '{self.device}' but the value on '{value.device}'")
+            return value.data
+        return value if isinstance(value, (int, float, bool)) else self.device.asarray(value)
 
     def _changed(self):
         """Count a change of the data in place: nodes that saved it will refuse to backward."""
@@ -302,12 +305,7 @@ class Tensor:
 
     def __setitem__(self, key, value):
         self._check_in_place("__setitem__")
-        if isinstance(value, Tensor):
-            if value.device is not self.device:
-                raise RuntimeError(f"__setitem__: the tensor is on '{self.device}' but the value on '{value.device}'")
-            value = value.data
-        elif not isinstance(value, (int, float, bool)):
-            value = self.device.asarray(value)
+        value = self._value("__setitem__", value)
         try:
             self.data[shapes._index_key(self, key)] = value
         except (ValueError, IndexError, TypeError) as e:

@@ -11,6 +11,7 @@ from .cells import (
     RecurrentCell,
     RNNCell,
 )
-from .layers import Dropout, Embedding, Linear, ReLU, Sigmoid, Tanh
+from .layers import Dropout, Embedding, LayerNorm, Linear, ReLU, Sigmoid, Tanh
+from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
 from .module import Module, Parameter, Sequential
 from .rnn import CIFGLSTM, GRU, LSTM, RNN, GreffLSTM, PeepholeLSTM, RecurrentLayer, last_steps

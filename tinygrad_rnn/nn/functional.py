@@ -1,13 +1,17 @@
 """Losses and activations as functions, written with primitive ops (their gradients come free).
 
-Every loss checks its arguments (shapes, dtypes, class indices, ``reduction``) before it
-computes anything, and names itself in the error.
+Every loss checks its arguments (shapes, dtypes, class indices, value ranges, ``reduction``)
+before it computes anything, and names itself in the error. Checks of values run on the
+device and cost at most one transfer of a flag to the host.
 """
+
+import numbers
 
 import numpy as np
 
 from .. import ops
-from ..creation import arange, zeros_like
+from ..backend import to_host
+from ..creation import zeros_like
 from ..tensor import Tensor
 
 tanh = ops.tanh
@@ -44,11 +48,17 @@ def _float_input(op, input):
         raise TypeError(f"{op}: input must be a floating-point Tensor, got {what}")
 
 
+def _same_device(op, input, target):
+    if target.device is not input.device:
+        raise RuntimeError(f"{op}: input is on '{input.device}' but target on '{target.device}'")
+
+
 def _target_like(op, input, target):
     """``target`` as a tensor with ``input``'s shape and dtype (Python data and integer arrays
     take the input's dtype; a float array of another dtype is an error, as for every op)."""
     if not isinstance(target, Tensor):
         target = Tensor(target, dtype=None if hasattr(target, "dtype") else input.dtype, device=input.device)
+    _same_device(op, input, target)
     if target.shape != input.shape:
         raise ValueError(f"{op}: input shape {tuple(input.shape)} and target shape {tuple(target.shape)} differ")
     if target.dtype.kind == "f" and target.dtype != input.dtype:
@@ -56,44 +66,162 @@ def _target_like(op, input, target):
     return target if target.dtype == input.dtype else ops.cast(target, input.dtype)
 
 
+def _pointwise(op, input, target, reduction, loss):
+    """``loss(input, target)`` elementwise, reduced; the target as ``_target_like`` makes it."""
+    _check_reduction(op, reduction)
+    _float_input(op, input)
+    return _reduce(loss(input, _target_like(op, input, target)), reduction)
+
+
+def _squared_error(x, y):
+    d = x - y
+    return d * d
+
+
 def mse_loss(input, target, reduction="mean"):
-    """ℓᵢ = (xᵢ - yᵢ)², then averaged ("mean"), added ("sum") or kept ("none")."""
-    _check_reduction("mse_loss", reduction)
-    _float_input("mse_loss", input)
-    target = _target_like("mse_loss", input, target)
-    diff = input - target
-    return _reduce(diff * diff, reduction)
+    """ℓᵢ = (xᵢ - yᵢ)², then averaged ("mean"), added ("sum") or kept ("none").
 
-
-def cross_entropy(input, target, reduction="mean"):
-    """ℓₙ = -log softmax(xₙ)[tₙ] = logsumexp(xₙ) - xₙ[tₙ], finite for any logits.
-
-    ``input``: logits (N, C) with ``target`` (N,), or (C,) with a 0-d target; targets are
-    integer class indices in [0, C). The gradient is softmax(xₙ) - onehot(tₙ).
+    >>> import tinygrad_rnn as tg
+    >>> tg.nn.functional.mse_loss(tg.Tensor([1.0, 2.0]), tg.Tensor([0.0, 4.0]))
+    tensor(2.5)
     """
-    _check_reduction("cross_entropy", reduction)
-    _float_input("cross_entropy", input)
+    return _pointwise("mse_loss", input, target, reduction, _squared_error)
+
+
+def l1_loss(input, target, reduction="mean"):
+    """ℓᵢ = |xᵢ - yᵢ|; the gradient is sign(xᵢ - yᵢ), 0 where they are equal (as torch).
+
+    >>> import tinygrad_rnn as tg
+    >>> tg.nn.functional.l1_loss(tg.Tensor([1.0, 2.0]), tg.Tensor([0.0, 4.0]), reduction="sum")
+    tensor(3.)
+    """
+    return _pointwise("l1_loss", input, target, reduction, lambda x, y: ops.abs_(x - y))
+
+
+# -- classification: integer class indices --------------------------------------------------
+
+
+def _class_target(op, input, target):
+    """``target`` as an integer tensor on ``input``'s device."""
     if not isinstance(target, Tensor):
         target = Tensor(target, device=input.device)
+    _same_device(op, input, target)
     if target.dtype.kind not in "iu":
         raise TypeError(
-            f"cross_entropy: target must hold integer class indices, got dtype {target.dtype} "
-            f"(shape {tuple(target.shape)})"
+            f"{op}: target must hold integer class indices, got dtype {target.dtype} (shape {tuple(target.shape)}); "
+            "class probabilities as targets are not supported"
         )
-    batched = input.ndim == 2
-    if not ((batched and target.shape == input.shape[:1]) or (input.ndim == 1 and target.ndim == 0)):
+    return target
+
+
+def _rows_of_classes(op, input, target, ignore_index):
+    """Scores as (M, C) rows, with one label per row, checked on the device.
+
+    ``input`` (N, C) with ``target`` (N,), (N, C, d₁, ...) with (N, d₁, ...), or (C,) with a
+    0-d target. Returns the rows, the labels (an array, 0 where ignored), the mask of the
+    labels kept (None when none is ignored) and the shape of the unreduced loss.
+    """
+    _float_input(op, input)
+    target = _class_target(op, input, target)
+    if input.ndim == 1 and target.ndim == 0:
+        rows, shape = input.reshape(1, -1), ()
+    elif input.ndim >= 2 and tuple(target.shape) == input.shape[:1] + input.shape[2:]:
+        classes_last = input if input.ndim == 2 else input.permute(0, *range(2, input.ndim), 1)
+        rows, shape = classes_last.reshape(-1, input.shape[1]), tuple(target.shape)
+    else:
         raise ValueError(
-            "cross_entropy: expected input (N, C) with target (N,), or input (C,) with a 0-d target, "
-            f"got input {tuple(input.shape)} and target {tuple(target.shape)}"
+            f"{op}: expected input (N, C) with target (N,), (N, C, d1, ...) with target (N, d1, ...), or (C,) with "
+            f"a 0-d target; got input {tuple(input.shape)} and target {tuple(target.shape)}"
         )
-    logits, labels = (input, target) if batched else (input.reshape(1, -1), target.reshape(1))
-    n, classes = logits.shape
-    host = labels.numpy()
-    bad = host[(host < 0) | (host >= classes)]
-    if bad.size:
-        raise IndexError(f"cross_entropy: target class {int(bad[0])} is outside [0, {classes}) (input {input.shape})")
-    loss = ops.logsumexp(logits, 1) - logits[arange(n, device=input.device), labels]
-    return _reduce(loss if batched else loss.reshape(()), reduction)
+    xp, classes = input.device.xp, rows.shape[1]
+    labels = target.data.reshape(-1)
+    keep = labels != ignore_index
+    bad = keep & ((labels < 0) | (labels >= classes))
+    any_bad, any_ignored = to_host(xp.stack([bad.any(), ~keep.all()])).tolist()  # the one transfer
+    if any_bad:
+        first = int(to_host(labels[bad][:1])[0])
+        raise IndexError(
+            f"{op}: target class {first} is outside [0, {classes}) (input {tuple(input.shape)}, "
+            f"ignore_index={ignore_index})"
+        )
+    if not any_ignored:
+        return rows, labels, None, shape
+    return rows, xp.where(keep, labels, 0), keep.astype(input.dtype), shape
+
+
+def _picked(rows, labels):
+    """rows[m, labels[m]] for every row m: a differentiable gather."""
+    return rows[rows.device.xp.arange(rows.shape[0]), labels]
+
+
+def _masked(loss, keep):
+    return loss if keep is None else loss * Tensor._wrap(keep, loss.device)
+
+
+def _reduce_rows(loss, keep, shape, reduction):
+    """Reduce a per-row loss that is 0 on ignored rows; "mean" averages over the rows kept.
+
+    As torch, the mean over no rows at all is NaN, with a zero gradient.
+    """
+    if reduction == "none":
+        return loss.reshape(shape)
+    if reduction == "sum" or (keep is None and loss.shape[0]):
+        return _reduce(loss, reduction)
+    xp = loss.device.xp
+    count = keep.sum() if keep is not None else xp.zeros((), loss.dtype)
+    scale = Tensor._wrap(xp.asarray(1 / xp.maximum(count, 1), dtype=loss.dtype), loss.device)
+    empty = Tensor._wrap(xp.asarray(xp.where(count == 0, np.nan, 0), dtype=loss.dtype), loss.device)
+    return loss.sum() * scale + empty
+
+
+def nll_loss(input, target, *, ignore_index=-100, reduction="mean"):
+    """ℓₙ = −input[n, tₙ], for log-probabilities ``input`` and class indices ``target``.
+
+    Shapes as ``cross_entropy``. Targets equal to ``ignore_index`` add nothing and are not
+    counted by "mean".
+
+    >>> import tinygrad_rnn as tg
+    >>> logp = tg.Tensor([[-0.5, -1.0], [-2.0, -0.25]])
+    >>> tg.nn.functional.nll_loss(logp, [1, 1])
+    tensor(0.625)
+    """
+    _check_reduction("nll_loss", reduction)
+    rows, labels, keep, shape = _rows_of_classes("nll_loss", input, target, ignore_index)
+    return _reduce_rows(_masked(-_picked(rows, labels), keep), keep, shape, reduction)
+
+
+def cross_entropy(input, target, *, ignore_index=-100, reduction="mean", label_smoothing=0.0):
+    """ℓₙ = -log softmax(xₙ)[tₙ] = logsumexp(xₙ) - xₙ[tₙ], finite for any logits.
+
+    ``input``: logits (N, C) with ``target`` (N,), (N, C, d₁, ...) with (N, d₁, ...), or
+    (C,) with a 0-d target; targets are integer class indices in [0, C) or ``ignore_index``
+    (left out, and not counted by "mean"). With label smoothing ε the target is the mix
+    (1 - ε)·onehot(tₙ) + ε/C, so ℓₙ = (1 - ε)(logsumexp(xₙ) - xₙ[tₙ]) + ε(logsumexp(xₙ) - mean(xₙ)).
+    Without it the gradient is softmax(xₙ) - onehot(tₙ).
+
+    >>> import tinygrad_rnn as tg
+    >>> logits = tg.Tensor([[0.0, 0.0], [5.0, -5.0]], dtype="float64")
+    >>> tg.nn.functional.cross_entropy(logits, [0, -100])     # log 2, the second ignored
+    tensor(0.69314718, dtype=float64)
+    """
+    op = "cross_entropy"
+    _check_reduction(op, reduction)
+    _check_unit("cross_entropy", "label_smoothing", label_smoothing)
+    rows, labels, keep, shape = _rows_of_classes(op, input, target, ignore_index)
+    lse = ops.logsumexp(rows, 1)
+    loss = lse - _picked(rows, labels)
+    if label_smoothing:
+        loss = loss * (1 - label_smoothing) + (lse - rows.mean(1)) * label_smoothing
+    return _reduce_rows(_masked(loss, keep), keep, shape, reduction)
+
+
+# -- binary targets -----------------------------------------------------------------------------
+
+
+def _log_sigmoid_terms(x, y):
+    neg = -x
+    softplus = ops.logsumexp(ops.stack([zeros_like(neg), neg], 0), 0)
+    return (1 - y) * x + softplus
 
 
 def binary_cross_entropy_with_logits(input, target, reduction="mean"):
@@ -102,27 +230,76 @@ def binary_cross_entropy_with_logits(input, target, reduction="mean"):
     softplus(z) = log(1 + eᶻ) is computed as logsumexp([0, z]): finite for any x, and its
     gradient σ(z) is exact everywhere, so dℓ/dx = σ(x) - y (a ``relu(x) + log(1 + e^-|x|)``
     form has kinks whose autodiff slope at x = 0 is wrong).
+
+    >>> import tinygrad_rnn as tg
+    >>> tg.nn.functional.binary_cross_entropy_with_logits(tg.Tensor([0.0]), tg.Tensor([1.0]))
+    tensor(0.6931472)
     """
-    op = "binary_cross_entropy_with_logits"
+    return _pointwise("binary_cross_entropy_with_logits", input, target, reduction, _log_sigmoid_terms)
+
+
+_BCE_BOUND = float(np.float32(1e-12))  # torch's bound on x(1 - x) in the gradient, a float32 constant
+
+
+def binary_cross_entropy(input, target, reduction="mean"):
+    """ℓ = -[y·max(log x, -100) + (1 - y)·max(log(1 - x), -100)] for probabilities x in [0, 1].
+
+    The clamps keep ℓ finite at x = 0 and 1, as torch's; so does the gradient, torch's
+
+        dℓ/dx = (x - y) / max(x(1 - x), 10⁻¹²),    dℓ/dy = max(log(1 - x), -100) - max(log x, -100).
+
+    Both closed forms are computed on the arrays and joined to the graph as the first-order
+    expansion ℓ₀ + (x - x₀)·dℓ/dx + (y - y₀)·dℓ/dy at x₀ = x, y₀ = y, whose value is ℓ₀ exactly
+    and whose gradients are those. Inputs and targets outside [0, 1] (or NaN) are refused,
+    as torch does.
+
+    >>> import tinygrad_rnn as tg
+    >>> tg.nn.functional.binary_cross_entropy(tg.Tensor([0.5, 0.9]), tg.Tensor([1.0, 0.0]), reduction="none")
+    tensor([0.6931472, 2.302585 ])
+    """
+    op = "binary_cross_entropy"
     _check_reduction(op, reduction)
     _float_input(op, input)
     target = _target_like(op, input, target)
-    neg = -input
-    softplus = ops.logsumexp(ops.stack([zeros_like(neg), neg], 0), 0)
-    return _reduce((1 - target) * input + softplus, reduction)
+    xp, x, y = input.device.xp, input.data, target.data
+    outside = [~((a >= 0) & (a <= 1)) for a in (x, y)]
+    flags = to_host(xp.stack([o.any() for o in outside]))  # the one transfer
+    for what, a, o, bad in zip(("input", "target"), (x, y), outside, flags):
+        if bad:
+            raise ValueError(
+                f"{op}: every {what} value must be in [0, 1], got {to_host(a[o][:1])[0]} (shape {tuple(a.shape)})"
+            )
+    with np.errstate(divide="ignore"):  # log 0 = -inf, clamped at once
+        log_x, log_1mx = xp.maximum(xp.log(x), -100), xp.maximum(xp.log1p(-x), -100)
+    loss, dx, dy = (y - 1) * log_1mx - y * log_x, (x - y) / xp.maximum(x * (1 - x), _BCE_BOUND), log_1mx - log_x
+
+    def const(a):
+        return Tensor._wrap(xp.asarray(a, dtype=x.dtype), input.device)
+
+    loss = const(loss) + (input - const(x)) * const(dx) + (target - const(y)) * const(dy)
+    return _reduce(loss, reduction)
 
 
 def dropout(input, p=0.5, training=True):
     """Inverted dropout: out = x · m / (1 - p), with m ~ Bernoulli(1 - p) drawn per element.
 
     The expectation is unchanged, and the gradient is the same mask m / (1 - p). With
-    ``training=False`` (or p = 0) it is the identity.
+    ``training=False`` (or p = 0) it is the identity; p = 1 gives zeros (x · 0, as torch).
     """
-    if not 0 <= p < 1:
-        raise ValueError(f"dropout: p must be in [0, 1), got {p}")
+    _check_unit("dropout", "p", p)
     _float_input("dropout", input)
     if not training or p == 0:
         return input
+    if p == 1:
+        return input * 0.0
     mask = (input.device.rng.random(input.shape, dtype=np.float32) >= p).astype(input.dtype)
     mask *= 1 / (1 - p)
     return input * Tensor._wrap(mask, input.device)
+
+
+def _check_unit(op, name, value):
+    """Refuse ``value`` unless it is a number in [0, 1] (NaN included): dropout's p, label smoothing."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{op}: {name} must be a number in [0, 1], got {type(value).__name__} {value!r}")
+    if not 0 <= value <= 1:
+        raise ValueError(f"{op}: {name} must be in [0, 1], got {value}")

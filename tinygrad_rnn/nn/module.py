@@ -22,15 +22,6 @@ class Parameter(Tensor):
         return "Parameter containing:\n" + super().__repr__()
 
 
-def _host_array(value):
-    """A state-dict entry (NumPy or CuPy array, Tensor, nested lists) as a NumPy array."""
-    if isinstance(value, Tensor):
-        return value.numpy()
-    if hasattr(value, "__cuda_array_interface__") and hasattr(value, "get"):
-        return value.get()
-    return np.asarray(value)
-
-
 class Module:
     """Base class of layers. Assigning a Parameter or a Module to an attribute registers it.
 
@@ -156,7 +147,8 @@ class Module:
         arrays, problems = {}, []
         for name, p in own.items():
             if name in state_dict:
-                array = _host_array(state_dict[name])
+                value = state_dict[name]
+                array = backend.to_host(value.data if isinstance(value, Tensor) else value)
                 if tuple(array.shape) != tuple(p.shape):
                     problems.append(f"wrong shape for {name}: expected {tuple(p.shape)}, got {tuple(array.shape)}")
                 elif array.dtype.kind != "f":

@@ -17,15 +17,6 @@ def _with_grads(parameters):
     return [p for p in parameters if p.grad is not None]
 
 
-def _norm(p, norm_type):
-    """The ``norm_type``-norm of ``p``'s gradient seen as one vector, computed in float64."""
-    g = p.grad.data
-    if g.size == 0:
-        return 0.0
-    flat = g.ravel().astype(np.float64, copy=False)
-    return float(p.device.xp.linalg.norm(flat, ord=norm_type))
-
-
 def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False):
     """Rescale all gradients together so that their global norm is at most ``max_norm``.
 
@@ -34,13 +25,16 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
 
         total = (Σ_params ‖g_p‖ₚᵖ)^(1/p)        or, for p = inf,   total = max |g|,
 
-    and when c = max_norm / (total + 1e-6) is below 1, every gradient is multiplied by c,
-    which keeps the direction of the update and bounds its length (the 1e-6 keeps the
-    division finite for zero gradients). Returns ``total`` (before clipping) as a float.
+    and every gradient is multiplied by c = min(1, max_norm / (total + 1e-6)), which keeps
+    the direction of the update and bounds its length (the 1e-6 keeps the division finite
+    for zero gradients). All of it runs on the gradients' device, with no wait for the GPU.
+    Returns ``total`` (before clipping) as a 0-d tensor, as PyTorch does (``float(total)``
+    reads it).
 
     A non-finite total (a gradient holding inf or nan) raises RuntimeError when
-    ``error_if_nonfinite``; otherwise the gradients are scaled by it anyway (to zeros and
-    NaNs), as torch does, so the failure shows rather than hides.
+    ``error_if_nonfinite`` (which reads the total, so it waits for the GPU); otherwise the
+    gradients are scaled by it anyway (to zeros and NaNs), as torch does, so the failure
+    shows rather than hides.
     """
     norm_type = float(norm_type)
     if not (norm_type > 0):
@@ -49,19 +43,33 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
         raise ValueError(f"clip_grad_norm_: max_norm must be >= 0, got {max_norm!r}")
     params = _with_grads(parameters)
     if not params:
-        return 0.0
-    norms = np.array([_norm(p, norm_type) for p in params])
-    total = float(np.linalg.norm(norms, ord=norm_type))  # the norm of the norms is the norm of everything
-    if error_if_nonfinite and not math.isfinite(total):
+        return Tensor(0.0)
+    devices = {p.grad.device for p in params}
+    if len(devices) > 1:
+        raise RuntimeError(f"clip_grad_norm_: the gradients are on several devices {sorted(map(str, devices))}")
+    device = params[0].grad.device
+    xp = device.xp
+    norms = xp.stack([_norm(p.grad.data, norm_type, xp) for p in params])
+    total = _norm(norms, norm_type, xp)  # the norm of the norms is the norm of everything
+    if error_if_nonfinite and not bool(xp.isfinite(total)):
         raise RuntimeError(
-            f"clip_grad_norm_: the total norm of order {norm_type} of the gradients is {total}, so it cannot "
-            "be clipped; pass error_if_nonfinite=False to scale the gradients by it anyway"
+            f"clip_grad_norm_: the total norm of order {norm_type} of the gradients is {float(total)}, so it "
+            "cannot be clipped; pass error_if_nonfinite=False to scale the gradients by it anyway"
         )
-    coef = max_norm / (total + 1e-6)
-    if coef < 1 or math.isnan(coef):
-        for p in params:
-            p.grad.data *= coef
-    return total
+    coef = xp.minimum(max_norm / (total + 1e-6), 1.0)
+    for p in params:
+        p.grad.data *= coef.astype(p.grad.data.dtype)
+    return Tensor._wrap(total, device)
+
+
+def _norm(array, norm_type, xp):
+    """The ``norm_type``-norm of ``array`` seen as one vector, in float64, as a 0-d device array."""
+    flat = array.ravel().astype(np.float64, copy=False)
+    if flat.size == 0:
+        return xp.zeros((), dtype=np.float64)
+    if norm_type == math.inf:
+        return xp.abs(flat).max()
+    return (xp.abs(flat) ** norm_type).sum() ** (1 / norm_type)
 
 
 def clip_grad_value_(parameters, clip_value):

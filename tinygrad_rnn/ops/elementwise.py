@@ -290,15 +290,17 @@ def tanh(x):
 
 
 def stable_sigmoid(x):
-    """σ(x) to full relative precision in both tails, never overflowing: with e = exp(-|x|),
-    σ(x) = 1/(1 + e) for x >= 0 and e/(1 + e) for x < 0 (σ(-90) is 8.2e-40, not 0)."""
-    xp, one = _xp(x), _const(1, x)
-    e = xp.abs(x)
-    xp.negative(e, out=e)
-    xp.exp(e, out=e)
-    out = xp.where(x < 0, e, one)
-    e += one
-    out /= e
+    """σ(x) = e^min(x, 0) / (1 + e^-|x|): for x >= 0 that is 1/(1 + e⁻ˣ), for x < 0 eˣ/(1 + eˣ),
+    so both tails keep full relative precision (σ(-90) is 8.2e-40, not 0) and no exponent
+    is positive (nothing overflows). Seven ufunc calls, all in place after the first two."""
+    xp, zero, one = _xp(x), _const(0, x), _const(1, x)
+    out = xp.minimum(x, zero)
+    xp.exp(out, out=out)
+    below = xp.abs(x)
+    xp.negative(below, out=below)
+    xp.exp(below, out=below)
+    below += one
+    out /= below
     return out
 
 

@@ -89,7 +89,8 @@ class Permute(Function):
         return x.transpose(self.axes)
 
     def backward(self, gy):
-        return gy.transpose(np.argsort(self.axes))
+        axes = self.axes
+        return gy.transpose(tuple(sorted(range(len(axes)), key=axes.__getitem__)))
 
 
 def permute(x, *axes):

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .. import backend
 from ..autograd import keep_grads
 from ..tensor import Tensor
 from .graph import GraphIndex, step_number, step_of
@@ -40,8 +41,8 @@ class GradientFlow:
 
 def decay_rate(norms, lags=None):
     """The factor per step of a geometric fit of ``norms`` against ``lags`` (zeros skipped)."""
-    norms = np.asarray(norms, dtype=np.float64)
-    lags = np.arange(len(norms))[::-1] if lags is None else np.asarray(lags)
+    norms = backend.to_host(norms).astype(np.float64)
+    lags = np.arange(len(norms))[::-1] if lags is None else backend.to_host(lags)
     keep = np.isfinite(norms) & (norms > 0)
     if keep.sum() < 2:
         return float("nan")
@@ -64,19 +65,18 @@ def gradient_norms(model, x, loss=None, layer=None):
     what reaches k steps back. ``layer`` picks the layer whose h and c are read (default:
     the top one); its forward direction is read.
     """
-    data = x.data if isinstance(x, Tensor) else np.asarray(x)
-    if data.ndim != 3:
-        raise ValueError(f"gradient_norms: expected x of shape (T, B, I), got {tuple(data.shape)}")
-    device = x.device if isinstance(x, Tensor) else None
+    shape = tuple(x.shape) if hasattr(x, "shape") else np.shape(x)
+    if len(shape) != 3:
+        raise ValueError(f"gradient_norms: expected x of shape (T, B, I), got {shape}")
     params = list(model.parameters()) if hasattr(model, "parameters") else []
-    dtype = params[0].dtype if params and not isinstance(x, Tensor) else None  # NumPy input takes the model's
-    x = Tensor(data.copy(), requires_grad=True, dtype=dtype, device=device)
+    dtype = params[0].dtype if params and not isinstance(x, Tensor) else None  # an array takes the model's dtype
+    x = Tensor(x, requires_grad=True, dtype=dtype)  # a copy, on x's device (a tensor's, a CuPy array's, or the default)
     with keep_grads():
         result = model(x)
         out = result[0] if isinstance(result, tuple) else result
         value = out[-1].sum() if loss is None else loss(out)
         value.backward()
-    steps = data.shape[0]
+    steps = shape[0]
     states = _states_by_step(GraphIndex([value]), layer)
     norms = {"x": np.array([_batch_norms(x.grad.numpy()[t]) for t in range(steps)])}
     for name in ("h", "c"):
