@@ -182,16 +182,7 @@ def variants(
         stop_at_target=False,
         **common,
     )
-    adding_rows = run(
-        cells,
-        lambda seed: tasks.AddingProblem(adding_length, seed=seed),
-        seeds,
-        ("loss", 0.01),
-        hidden,
-        steps=2 * steps,
-        **common,
-    )
-    return {"continual-reber": reber, "adding": adding_rows}
+    return {"continual-reber": reber, "adding": adding(cells, adding_length, seeds, 2 * steps, hidden, **common)}
 
 
 def table(runs):
