@@ -177,6 +177,8 @@ def test_demo_quick_writes_a_self_contained_report(tmp_path):
     from tinygrad_rnn.lab.demo import run_demo
 
     report = run_demo(tmp_path / "demo", quick=True, progress=False)
+    assert report == tmp_path / "demo" / "report.html"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["demo"]  # the staging folder is gone
     page = report.read_text()
     assert page.count("data:image/png;base64,") == 3 and page.count("<svg") == 4
     assert "Why LSTM trains" in page and "1/6" in page

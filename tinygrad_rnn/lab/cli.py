@@ -2,15 +2,75 @@
 
 import argparse
 import json
-import os
 import pathlib
 import sys
 
 import numpy as np
 
-from .. import viz
+from .. import __version__, viz
 from ..autograd import keep_grads
+from ..viz.drawing import FORMATS
+from . import outputs
 from .models import CELLS, label, make_layer
+
+
+def _positive(text):
+    """An argparse type: an int of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _finite(text):
+    """An argparse type: a finite number."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {text}")
+    return value
+
+
+def _cells(text):
+    """An argparse type: comma-separated cell names, all known (checked before anything runs)."""
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    unknown = [n for n in names if n not in CELLS]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(f"unknown cell(s) {unknown or [text]}; choose from {', '.join(CELLS)}")
+    return names
+
+
+def _seeds(text):
+    try:
+        return [int(s) for s in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated whole numbers, got {text!r}") from None
+
+
+def _picture(formats):
+    """An argparse type: an output file whose suffix is one of ``formats``."""
+
+    def check(text):
+        suffix = pathlib.Path(text).suffix.lower().lstrip(".")
+        if suffix not in formats:
+            raise argparse.ArgumentTypeError(
+                f"cannot write {text!r}: the name must end in {', '.join('.' + f for f in formats)}"
+            )
+        return text
+
+    return check
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a bad command line gets one line (what is wrong, and where --help is)."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
 
 
 def _input(steps, batch, size, seed):
@@ -34,15 +94,20 @@ def cmd_graph(args):
 
 
 def cmd_experiment(args):
+    folder = pathlib.Path(args.out) if args.out else outputs.data_home() / "experiments" / args.name
+    with outputs.staged(folder) as stage:
+        _experiment(args, stage)
+    print(f"wrote {folder / 'results.md'} and the plots in {folder}")
+
+
+def _experiment(args, out):
     from . import experiments
     from .tasks import make_task
 
-    out = pathlib.Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    seeds = [int(s) for s in (args.seeds or ("0,1,2" if args.name == "adding" else "0")).split(",")]
+    seeds = args.seeds or ([0, 1, 2] if args.name == "adding" else [0])
     options = {"seeds": seeds, "out": out, "progress": not args.no_progress}
     if args.cells:
-        options["cells"] = args.cells.split(",")
+        options["cells"] = args.cells
     length_option = "length" if args.name == "adding" else "reber_length"
     if args.quick:  # short sequences and few steps: a smoke run
         options.update({length_option: 20, "steps": 300 if args.name == "adding" else 150})
@@ -70,15 +135,13 @@ def cmd_experiment(args):
     text = "\n".join(report)
     (out / "results.md").write_text(text + "\n")
     print(text)
-    print(f"wrote {out / 'results.md'} and the plots in {out}")
 
 
 def default_db(sweep_name):
     """Where a sweep's results go unless --db says otherwise: a file per sweep (its subsets
     share it) under $XDG_DATA_HOME/tinygrad-rnn/sweeps (~/.local/share/...), outside any
     source tree."""
-    base = pathlib.Path(os.environ.get("XDG_DATA_HOME") or pathlib.Path.home() / ".local" / "share")
-    return base / "tinygrad-rnn" / "sweeps" / f"{sweep_name.split('/')[0]}.sqlite"
+    return outputs.data_home() / "sweeps" / f"{sweep_name.split('/')[0]}.sqlite"
 
 
 def _sweep_modules():
@@ -156,18 +219,23 @@ def cmd_demo(args):
 def cmd_flow(args):
     x = _input(args.steps, args.batch, args.input_size, args.seed)
     flows = {}
-    for cell in args.cells.split(","):
-        layer = make_layer(cell.strip(), args.input_size, args.hidden, args.forget_bias, args.seed)
-        flows[label(cell.strip())] = flow = viz.gradient_norms(layer, x)
-        c = f", c: x{flow.rates['c']:.3f}" if flow.c is not None else ""
-        print(f"{label(cell.strip()):<16} ‖dL/dh_t‖ changes by x{flow.rates['h']:.3f} per step back in time{c}")
+    for cell in args.cells:
+        layer = make_layer(cell, args.input_size, args.hidden, args.forget_bias, args.seed)
+        flows[label(cell)] = flow = viz.gradient_norms(layer, x)
+        c = f", c: ×{flow.rates['c']:.3f}" if flow.c is not None else ""
+        print(f"{label(cell):<16} ‖dL/dh_t‖ changes by ×{flow.rates['h']:.3f} per step back in time{c}")
     viz.plot_gradient_flow(flows, args.output)
     print(f"wrote {args.output}")
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="tinygrad-rnn", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = _Parser(
+        prog="tinygrad-rnn",
+        description="The demo, graph drawings, gradient-flow curves, experiments and sweeps of tinygrad_rnn. "
+        "Run tinygrad-rnn COMMAND --help for each command's options.",
+    )
+    parser.add_argument("--version", action="version", version=f"tinygrad-rnn {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     graph = sub.add_parser(
         "graph",
@@ -177,7 +245,7 @@ def main(argv=None):
         "every edge. The format comes from the file name: .svg, .png, .pdf, .html (an interactive page) or .dot.",
     )
     graph.add_argument("--cell", default="lstm", choices=list(CELLS), help="which cell (default: lstm)")
-    graph.add_argument("--steps", type=int, default=3, help="time steps to unroll (default: 3)")
+    graph.add_argument("--steps", type=_positive, default=3, help="time steps to unroll (default: 3)")
     graph.add_argument("--collapse", action="store_true", help="one node per step (default: only past 8 steps)")
     graph.add_argument(
         "--grad", action="store_true", help="backpropagate a loss at the last step; draw the gradient along each edge"
@@ -187,7 +255,9 @@ def main(argv=None):
         choices=sorted(viz.HIGHLIGHTS),
         help="light up one of the seed's questions: forget, write, update (c) or output; fade the rest",
     )
-    graph.add_argument("-o", "--output", default="graph.svg", help="output file (default: graph.svg)")
+    graph.add_argument(
+        "-o", "--output", default="graph.svg", type=_picture(FORMATS), help="output file (default: graph.svg)"
+    )
 
     flow = sub.add_parser(
         "flow",
@@ -195,15 +265,23 @@ def main(argv=None):
         description="Run each cell over --steps steps of random input, backpropagate a loss at the last step, "
         "and plot the norm of dL/dh_t against the lag T-1-t on a log scale, with the fitted factor per step.",
     )
-    flow.add_argument("--cells", default="rnn,lstm,gru", help=f"comma-separated, from: {', '.join(CELLS)}")
-    flow.add_argument("--steps", type=int, default=100, help="sequence length T (default: 100)")
-    flow.add_argument("-o", "--output", default="flow.png", help="output picture (default: flow.png)")
+    flow.add_argument(
+        "--cells", default=_cells("rnn,lstm,gru"), type=_cells, help=f"comma-separated, from: {', '.join(CELLS)}"
+    )
+    flow.add_argument("--steps", type=_positive, default=100, help="sequence length T, at least 2 (default: 100)")
+    flow.add_argument(
+        "-o",
+        "--output",
+        default="flow.png",
+        type=_picture(("png", "svg", "pdf")),
+        help="output picture (default: flow.png)",
+    )
 
-    for p in (graph, flow):
-        p.add_argument("--hidden", type=int, default=None, help="hidden size (graph: 4, flow: 32)")
-        p.add_argument("--input-size", type=int, default=None, help="input size (graph: 3, flow: 8)")
-        p.add_argument("--batch", type=int, default=None, help="batch size (graph: 1, flow: 16)")
-        p.add_argument("--forget-bias", type=float, default=None, help="forget-gate bias of LSTM-family cells")
+    for p, (hidden, size, batch) in ((graph, (4, 3, 1)), (flow, (32, 8, 16))):
+        p.add_argument("--hidden", type=_positive, default=hidden, help=f"hidden size (default: {hidden})")
+        p.add_argument("--input-size", type=_positive, default=size, help=f"input size (default: {size})")
+        p.add_argument("--batch", type=_positive, default=batch, help=f"batch size (default: {batch})")
+        p.add_argument("--forget-bias", type=_finite, default=None, help="forget-gate bias of LSTM-family cells")
         p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     experiment = sub.add_parser(
         "experiment",
@@ -213,14 +291,20 @@ def main(argv=None):
         "adding problem. Tables go to results.md, curves to PNG files, logs to CSV files, all in --out.",
     )
     experiment.add_argument("name", choices=["adding", "variants"], help="which experiment")
-    experiment.add_argument("--cells", default=None, help="comma-separated cells (default: the experiment's)")
     experiment.add_argument(
-        "--length", type=int, default=None, help="sequence length (adding: 100; variants: the Reber stream, 100)"
+        "--cells", type=_cells, default=None, help="comma-separated cells (default: the experiment's)"
     )
-    experiment.add_argument("--seeds", default=None, help="comma-separated seeds (adding: 0,1,2; variants: 0)")
-    experiment.add_argument("--steps", type=int, default=None, help="training steps per run")
+    experiment.add_argument(
+        "--length", type=_positive, default=None, help="sequence length (adding: 100; variants: the Reber stream, 100)"
+    )
+    experiment.add_argument(
+        "--seeds", type=_seeds, default=None, help="comma-separated seeds (adding: 0,1,2; variants: 0)"
+    )
+    experiment.add_argument("--steps", type=_positive, default=None, help="training steps per run")
     experiment.add_argument("--quick", action="store_true", help="short sequences and few steps (a smoke run)")
-    experiment.add_argument("--out", default="experiments", help="output folder (default: experiments)")
+    experiment.add_argument(
+        "--out", default=None, help="output folder (default: ~/.local/share/tinygrad-rnn/experiments/NAME)"
+    )
     experiment.add_argument("--no-progress", action="store_true", help="no progress bars")
 
     demo = sub.add_parser(
@@ -230,7 +314,7 @@ def main(argv=None):
         "training, draw the graphs with the cell-state belt and the gradients, and write a self-contained "
         "report.html with the PNG and SVG files beside it. A few minutes on 2 CPU cores; --quick: under a minute.",
     )
-    demo.add_argument("--out", default="tinygrad-rnn-demo", help="output folder (default: tinygrad-rnn-demo)")
+    demo.add_argument("--out", default=None, help="output folder (default: ~/.local/share/tinygrad-rnn/demo)")
     demo.add_argument("--device", default="cpu", choices=["cpu", "cuda"], help="where to compute (default: cpu)")
     demo.add_argument("--quick", action="store_true", help="a shorter task and fewer steps (under a minute)")
     demo.add_argument("--no-progress", action="store_true", help="no progress bars")
@@ -250,7 +334,9 @@ def main(argv=None):
         "--db", help="the SQLite file of results (default: ~/.local/share/tinygrad-rnn/sweeps/NAME.sqlite)"
     )
     sweep.add_argument("--scheduler", help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786")
-    sweep.add_argument("--workers", type=int, help="worker processes of the local cluster (default: one per core)")
+    sweep.add_argument(
+        "--workers", type=_positive, help="worker processes of the local cluster (default: one per core)"
+    )
     sweep.add_argument("--list", action="store_true", help="print the trials (id and configuration) and stop")
     sweep.add_argument("--no-progress", action="store_true", help="no progress bar")
 
@@ -271,21 +357,23 @@ def main(argv=None):
     results.add_argument("--plot", help="also draw the box plots to this picture (.png, .svg, .pdf)")
 
     args = parser.parse_args(argv)
-    if args.command in ("experiment", "demo", "sweep", "results"):
-        if args.command == "sweep" and args.workers is not None and args.workers < 1:
-            parser.error("--workers must be at least 1")
-        if args.command == "sweep" and args.workers is not None and args.scheduler:
-            parser.error("--workers is for the local cluster; a --scheduler has its own workers")
-        commands = {"experiment": cmd_experiment, "demo": cmd_demo, "sweep": cmd_sweep, "results": cmd_results}
+    if args.command == "sweep" and args.workers is not None and args.scheduler:
+        sweep.error("--workers is for the local cluster; a --scheduler has its own workers")
+    if args.command == "flow" and args.steps < 2:
+        flow.error("argument --steps: a factor per step needs at least 2 steps")
+    commands = {
+        "graph": cmd_graph,
+        "flow": cmd_flow,
+        "experiment": cmd_experiment,
+        "demo": cmd_demo,
+        "sweep": cmd_sweep,
+        "results": cmd_results,
+    }
+    try:
         commands[args.command](args)
-        return 0
-    small = args.command == "graph"
-    args.hidden = args.hidden or (4 if small else 32)
-    args.input_size = args.input_size or (3 if small else 8)
-    args.batch = args.batch or (1 if small else 16)
-    if args.steps < 1:
-        parser.error("--steps must be at least 1")
-    {"graph": cmd_graph, "flow": cmd_flow}[args.command](args)
+    except (ValueError, TypeError, RuntimeError, OSError, FloatingPointError) as e:
+        print(f"tinygrad-rnn {args.command}: {e}", file=sys.stderr)  # one line a person can act on
+        return 1
     return 0
 
 

@@ -10,7 +10,7 @@ import time
 from .. import __version__, backend, viz
 from ..autograd import keep_grads
 from ..tensor import Tensor
-from . import experiments, models, tasks
+from . import experiments, models, outputs, tasks
 from .models import label as viz_label
 from .train import train
 
@@ -22,11 +22,19 @@ SETTINGS = {  # quick: under a minute on 2 CPU cores; full: a few minutes
 }
 
 
-def run_demo(out="tinygrad-rnn-demo", device="cpu", quick=False, progress=True, seed=0):
-    """Run the demo; returns the path of report.html."""
-    out = pathlib.Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+def run_demo(out=None, device="cpu", quick=False, progress=True, seed=0):
+    """Run the demo, writing report.html and its files into ``out`` (default:
+    ~/.local/share/tinygrad-rnn/demo) once all of them are made; returns the report's path."""
+    folder = pathlib.Path(out) if out is not None else outputs.data_home() / "demo"
     device = backend.get_device(device)
+    with outputs.staged(folder) as stage:
+        _run(stage, device, quick, progress, seed)
+    report = folder / "report.html"
+    print(f"open {report.resolve()}")
+    return report
+
+
+def _run(out, device, quick, progress, seed):
     cfg = SETTINGS[bool(quick)]
     start = time.perf_counter()
     say = print  # the steps are always announced; progress= only turns the bars on or off
@@ -93,13 +101,11 @@ def run_demo(out="tinygrad-rnn-demo", device="cpu", quick=False, progress=True, 
 
     say("4/4 report")
     seconds = time.perf_counter() - start
-    report = out / "report.html"
-    report.write_text(
+    (out / "report.html").write_text(
         _report(cfg, rows, flows_before, flows_after, files, seconds, device, task.baseline), encoding="utf-8"
     )
     (out / "results.md").write_text(experiments.table(rows) + "\n", encoding="utf-8")
-    say(f"done in {seconds:.0f} s: open {report.resolve()}")
-    return report
+    say(f"done in {seconds:.0f} s")
 
 
 def _backpropagated(trained, task, batch, what):

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..serialization import save_figure
 from . import models, tasks
 from .train import evaluate, train
 
@@ -245,6 +246,6 @@ def plot_histories(runs, path, title, baseline=None, log=True):
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=9)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    save_figure(fig, path, dpi=110)
     plt.close(fig)
     return path

@@ -13,6 +13,7 @@ import json
 import pathlib
 import sqlite3
 
+from ..serialization import atomic_file
 from .sweep import HYPERPARAMETERS, Trial
 from .trial import TrialResult
 
@@ -156,7 +157,7 @@ class ResultsDB:
         configuration left out; returns the path."""
         path = pathlib.Path(path)
         names = [n for n in _COLUMNS if n not in ("curve", "config")]
-        with path.open("w", newline="") as f:
+        with atomic_file(path, "w", newline="") as f:
             writer = csv.writer(f)
             writer.writerow(names)
             for result in self.results(sweep, where=where):

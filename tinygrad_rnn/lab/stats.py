@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..serialization import save_figure
 from . import models, tasks
 
 TESTS = ("mann-whitney", "welch")
@@ -181,6 +182,6 @@ def boxplots(summaries, path, reference=None, title=None):
         f"{title + ': ' if title else ''}coloured where the test is significant after Holm's correction", fontsize=11
     )
     fig.tight_layout(rect=(0, 0.06, 1, 1))
-    fig.savefig(path, dpi=110)
+    save_figure(fig, path, dpi=110)
     plt.close(fig)
     return path

@@ -3,13 +3,13 @@ test set, stopping at a target, a progress bar, and a log of every evaluation.""
 
 import csv
 import json
-import math
 import pathlib
 import time
 from dataclasses import dataclass, field
 
 from .. import nn, optim
 from ..autograd import no_grad
+from ..serialization import atomic_file
 
 
 @dataclass
@@ -68,8 +68,13 @@ def train(
     - ``eval_first``: evaluate the untrained model too, as step 0.
     - ``nonfinite``: what a training loss of inf or nan does: "raise" a FloatingPointError,
       or "stop" training there and record the step as ``diverged_at``.
-    - ``log``: a path ending in .csv or .jsonl; every evaluation is appended as it happens.
-    - ``progress``: a tqdm bar showing the training loss and the last test metrics.
+    - ``log``: a path ending in .csv or .jsonl; every evaluation is appended as it happens,
+      to a file beside it that takes its name when training ends (none if training fails).
+    - ``progress``: a tqdm bar showing the training loss and the last test metrics; when the
+      output is not a terminal (a log file, CI), a line every 30 seconds instead.
+
+    Each step reads one number back from the device: whether the loss is finite, checked
+    before the update. The loss itself is read only when the progress bar shows it.
     Returns a TrainResult.
     """
     if target is not None and (not isinstance(target, tuple) or len(target) != 2):
@@ -84,50 +89,59 @@ def train(
     logger = _Log(log)
     result = TrainResult()
     start = time.perf_counter()
-    running = None
+    running = None  # the running mean of the training loss, on the device until it is shown
 
     def evaluation(step):
-        row = {"step": step, "seconds": round(time.perf_counter() - start, 3), "train_loss": running}
+        row = {"step": step, "seconds": round(time.perf_counter() - start, 3), "train_loss": _read(running)}
         row.update({f"test_{k}": v for k, v in evaluate(model, task, test).items()})
         result.history.append(row)
         logger.write(row)
         return row
 
-    if eval_first:
-        evaluation(0)
-    bar = _bar(steps, label or getattr(task, "name", "training"), progress)
-    step = 0
-    for step in range(1, steps + 1):
-        batch = task.batch(batch_size, device=device)
-        loss = task.loss(model(batch.x, batch.lengths), batch)
-        value = loss.item()
-        if not math.isfinite(value):  # before the step, so the weights stay those that made it
-            if nonfinite == "raise":
-                raise FloatingPointError(f"train: the training loss became {value} at step {step}")
-            result.diverged_at = step
-            break
-        opt.zero_grad()
-        loss.backward()
-        if clip:
-            nn.utils.clip_grad_norm_(params, clip)
-        opt.step()
-        running = value if running is None else 0.95 * running + 0.05 * value
-        if bar is not None:
-            bar.update(1)
-        if step % eval_every == 0 or step == steps:
-            row = evaluation(step)
+    try:
+        if eval_first:
+            evaluation(0)
+        bar = _bar(steps, label or getattr(task, "name", "training"), progress)
+        step = 0
+        for step in range(1, steps + 1):
+            batch = task.batch(batch_size, device=device)
+            loss = task.loss(model(batch.x, batch.lengths), batch)
+            if not bool(loss.device.xp.isfinite(loss.data)):  # before the step: the weights stay those that made it
+                if nonfinite == "raise":
+                    raise FloatingPointError(f"train: the training loss became {loss.item()} at step {step}")
+                result.diverged_at = step
+                break
+            opt.zero_grad()
+            loss.backward()
+            if clip:
+                nn.utils.clip_grad_norm_(params, clip)
+            opt.step()
+            value = loss.detach().data
+            running = value if running is None else 0.95 * running + 0.05 * value
             if bar is not None:
-                bar.set_postfix({k[5:]: f"{v:.4g}" for k, v in row.items() if k.startswith("test_")}, refresh=False)
-            if target is not None and result.reached_at is None and _reached(task, row, *target):
-                result.reached_at = step
-                if stop_at_target:
-                    break
-    if bar is not None:
-        bar.close()
+                bar.update(1)
+            if step % eval_every == 0 or step == steps:
+                row = evaluation(step)
+                if bar is not None:
+                    bar.set_postfix({k[5:]: f"{v:.4g}" for k, v in row.items() if k.startswith("test_")}, refresh=False)
+                if target is not None and result.reached_at is None and _reached(task, row, *target):
+                    result.reached_at = step
+                    if stop_at_target:
+                        break
+        if bar is not None:
+            bar.close()
+    except BaseException as e:
+        logger.close(failed=e)
+        raise
     result.steps = step
     result.seconds = time.perf_counter() - start
     logger.close()
     return result
+
+
+def _read(value):
+    """A number kept on the device, as a Python float (None stays None)."""
+    return None if value is None else float(value)
 
 
 def _reached(task, row, name, threshold):
@@ -136,18 +150,24 @@ def _reached(task, row, name, threshold):
 
 
 def _bar(total, label, enabled):
+    """A tqdm bar; quiet but alive when the output is not a terminal (a line every 30 s)."""
     if not enabled:
         return None
+    import sys
+
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, desc=label, unit="step", dynamic_ncols=True, leave=False)
+    if sys.stderr.isatty():
+        return tqdm(total=total, desc=label, unit="step", dynamic_ncols=True, leave=False)
+    return tqdm(total=total, desc=label, unit="step", mininterval=30, maxinterval=60, ascii=True, ncols=100)
 
 
 class _Log:
-    """Appends evaluation rows to a .csv or .jsonl file (nothing when path is None)."""
+    """Appends evaluation rows to a .csv or .jsonl file (nothing when path is None), written
+    beside it and given its name at ``close()`` (removed instead when training failed)."""
 
     def __init__(self, path):
-        self.path, self.file, self.writer = (pathlib.Path(path) if path else None), None, None
+        self.path, self.file, self.writer, self.opened = (pathlib.Path(path) if path else None), None, None, None
         if self.path is not None and self.path.suffix not in (".csv", ".jsonl"):
             raise ValueError(f"train: the log must be a .csv or .jsonl file, got {self.path.name!r}")
 
@@ -155,8 +175,8 @@ class _Log:
         if self.path is None:
             return
         if self.file is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.file = self.path.open("w", newline="")
+            self.opened = atomic_file(self.path, "w", newline="")
+            self.file = self.opened.__enter__()
             if self.path.suffix == ".csv":
                 self.writer = csv.DictWriter(self.file, fieldnames=list(row))
                 self.writer.writeheader()
@@ -166,6 +186,7 @@ class _Log:
             self.file.write(json.dumps(row) + "\n")
         self.file.flush()
 
-    def close(self):
-        if self.file is not None:
-            self.file.close()
+    def close(self, failed=None):
+        if self.opened is not None:
+            self.opened.__exit__(type(failed) if failed else None, failed, None)
+            self.opened = self.file = None

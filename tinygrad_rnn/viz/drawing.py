@@ -10,6 +10,7 @@ import pathlib
 import tempfile
 import webbrowser
 
+from ..serialization import atomic_file
 from .graph import GraphIndex, step_of
 from .layout import arrange
 from .view import HIGHLIGHTS, GradientScale, Views
@@ -62,8 +63,8 @@ class Drawing:
     def save(self, filename=None, directory=None):
         """Write the DOT source (as ``graphviz.Digraph.save``); returns its path."""
         path = pathlib.Path(directory or self.directory or ".") / (filename or self.filename)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(self.source, encoding="utf-8")
+        with atomic_file(path, "w", encoding="utf-8") as f:
+            f.write(self.source)
         return str(path)
 
     def render(self, filename=None, directory=None, view=False, cleanup=False, format=None, outfile=None, **_):
@@ -139,8 +140,8 @@ def render(drawing, path, fmt=None):
     if fmt not in FORMATS:
         raise ValueError(f"render: cannot tell the format from {path.name!r}; use .svg, .png, .pdf, .html or .dot")
     data = render_bytes(drawing, fmt)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
+    with atomic_file(path) as f:
+        f.write(data)
     return path
 
 

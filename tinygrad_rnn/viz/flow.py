@@ -11,6 +11,7 @@ import numpy as np
 
 from .. import backend
 from ..autograd import keep_grads
+from ..serialization import save_figure
 from ..tensor import Tensor
 from .graph import GraphIndex, step_number, step_of
 
@@ -134,5 +135,6 @@ def plot_gradient_flow(flows, path=None, which="h", title=None):
     ax.legend(fontsize=9)
     fig.tight_layout()
     if path is not None:
-        fig.savefig(path, dpi=120)
+        save_figure(fig, path, dpi=120)
     return fig
+

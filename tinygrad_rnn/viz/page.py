@@ -15,6 +15,7 @@ import json
 import math
 import pathlib
 
+from ..serialization import atomic_file
 from .graph import step_number
 from .layout import arrange
 from .svg import to_svg
@@ -35,8 +36,8 @@ class Page:
 
     def save(self, path):
         path = pathlib.Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(self.html(), encoding="utf-8")
+        with atomic_file(path, "w", encoding="utf-8") as f:
+            f.write(self.html())
         return path
 
     def _repr_html_(self):
