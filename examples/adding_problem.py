@@ -6,8 +6,8 @@ of the same size stays at the trivial answer (MSE 1/6).
 
 import argparse
 
-from tinygrad_rnn import experiments, tasks
-from tinygrad_rnn.train import train
+from tinygrad_rnn.lab import models, tasks
+from tinygrad_rnn.lab.train import train
 
 parser = argparse.ArgumentParser(description=__doc__)
 parser.add_argument("--length", type=int, default=50)
@@ -16,7 +16,7 @@ args = parser.parse_args()
 
 task = tasks.AddingProblem(args.length, seed=0)
 for cell in ("rnn", "lstm"):
-    model = experiments.build(cell, task, hidden=32, seed=0)  # the LSTM gets forget bias 1
+    model = models.build(cell, task, hidden=32, seed=0)  # the LSTM gets forget bias 1
     result = train(model, task, steps=args.steps, lr=1e-2, eval_every=50, target=("loss", 0.01), progress=False)
     reached = f"below 0.01 at step {result.reached_at}" if result.reached_at else "never below 0.01"
     print(f"{cell.upper():5s} test MSE {result.final['test_loss']:.4f} ({reached}); always 1 gives {task.baseline:.3f}")

@@ -24,6 +24,7 @@ EXAMPLES = {  # each example with arguments that keep it short
 # Blocks that still lean on an earlier block of their page, with the reason; strict, so that
 # each entry fails the suite once its block runs alone and must then be removed.
 LEANING = {}  # (page, block number): why that block cannot run alone (none today)
+NEEDS = {"sweeps.md": ("distributed", "scipy")}  # pages whose code needs an extra: pip install -e ".[sweep]"
 
 
 def _blocks():
@@ -39,6 +40,8 @@ def _blocks():
 @pytest.mark.parametrize(("page", "code"), list(_blocks()))
 def test_python_block_runs_on_its_own(page, code, tmp_path, monkeypatch):
     """Every block runs alone, in a fresh namespace, as a reader who copies just that block would."""
+    for module in NEEDS.get(page.name, ()):
+        pytest.importorskip(module, reason=f"{page.name} needs the sweep extra: pip install -e '.[sweep]'")
     monkeypatch.chdir(tmp_path)  # whatever a block writes lands in a temporary folder
     exec(compile(code, str(page), "exec"), {"__name__": "__main__"})
 

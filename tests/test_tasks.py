@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 import tinygrad_rnn as tg
-from tinygrad_rnn import tasks
-from tinygrad_rnn.tasks import (
+from tinygrad_rnn.lab import tasks
+from tinygrad_rnn.lab.tasks import (
     TASKS,
     AddingProblem,
     Batch,

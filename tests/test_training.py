@@ -44,9 +44,9 @@ def test_recurrent_layer_learns_the_adding_problem(layer_class):
 
 import json  # noqa: E402
 
-from tinygrad_rnn import cli, experiments, tasks  # noqa: E402
-from tinygrad_rnn.models import SequenceModel  # noqa: E402
-from tinygrad_rnn.train import train  # noqa: E402
+from tinygrad_rnn.lab import cli, experiments, tasks  # noqa: E402
+from tinygrad_rnn.lab.models import SequenceModel  # noqa: E402
+from tinygrad_rnn.lab.train import train  # noqa: E402
 
 
 def test_trainer_reaches_a_target_logs_and_stops(tmp_path):
@@ -95,8 +95,36 @@ def test_trainer_rejects_bad_arguments():
         train(model, task, steps=1, target="loss", progress=False)
     with pytest.raises(ValueError, match=r"\.csv or \.jsonl"):
         train(model, task, steps=1, log="log.txt", progress=False)
+    before = [p.numpy().copy() for p in model.parameters()]
     with pytest.raises(KeyError, match="no metric 'accuracy'"):
         train(model, task, steps=1, eval_every=1, test_size=4, target=("accuracy", 0.9), progress=False)
+    with pytest.raises(ValueError, match="nonfinite must be"):
+        train(model, task, steps=1, nonfinite="ignore", progress=False)
+    assert all(np.array_equal(a, p.numpy()) for a, p in zip(before, model.parameters()))  # nothing trained
+
+
+def test_trainer_evaluates_first_on_a_given_test_batch():
+    task = tasks.AddingProblem(6, seed=0)
+    test = tasks.AddingProblem(12, seed=0).test_set(40)  # longer sequences than the training ones
+    model = SequenceModel("gru", 2, 8, 1, seed=0)
+    result = train(model, task, steps=20, eval_every=10, test=test, eval_first=True, progress=False)
+    assert [h["step"] for h in result.history] == [0, 10, 20] and result.history[0]["train_loss"] is None
+    untrained = SequenceModel("gru", 2, 8, 1, seed=0)
+    with tg.no_grad():
+        expected = task.metrics(untrained(test.x), test)["loss"]
+    assert result.history[0]["test_loss"] == pytest.approx(expected)
+
+
+def test_trainer_stops_or_raises_when_the_loss_is_not_finite():
+    task = tasks.AddingProblem(5, seed=0)
+    model = SequenceModel("lstm", 2, 4, 1, seed=0)
+    model.head.bias.data[:] = np.inf  # the first loss is inf
+    with pytest.raises(FloatingPointError, match="at step 1"):
+        train(model, task, steps=5, eval_every=2, test_size=4, progress=False)
+    model = SequenceModel("lstm", 2, 4, 1, seed=0)
+    model.head.bias.data[:] = np.inf
+    result = train(model, task, steps=5, eval_every=2, test_size=4, nonfinite="stop", progress=False)
+    assert result.diverged_at == 1 and result.steps == 1 and result.history == []
 
 
 def test_sequence_model_reads_each_sequence_at_its_own_last_step():
@@ -146,7 +174,7 @@ def test_experiment_commands_quick(tmp_path, capsys):
 
 
 def test_demo_quick_writes_a_self_contained_report(tmp_path):
-    from tinygrad_rnn.demo import run_demo
+    from tinygrad_rnn.lab.demo import run_demo
 
     report = run_demo(tmp_path / "demo", quick=True, progress=False)
     page = report.read_text()
@@ -168,6 +196,6 @@ def test_demo_quick_writes_a_self_contained_report(tmp_path):
 
 @pytest.mark.slow
 def test_full_adding_experiment_lstm_and_gru_learn_where_rnn_cannot(tmp_path):
-    rows = experiments.adding(seeds=(0,), out=tmp_path, progress=False)
-    final = {r["cell"]: r["final test loss"] for r in rows}
-    assert final["RNN"] > 0.1 and final["LSTM"] < 0.01 and final["GRU"] < 0.01
+    runs = experiments.adding(seeds=(0,), out=tmp_path, progress=False)
+    final = {r.cell: r.final["loss"] for r in runs}
+    assert final["rnn"] > 0.1 and final["lstm"] < 0.01 and final["gru"] < 0.01

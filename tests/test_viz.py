@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 import tinygrad_rnn as tg
-from tinygrad_rnn import cli, nn, viz
+from tinygrad_rnn import nn, viz
+from tinygrad_rnn.lab import cli
 from tinygrad_rnn.viz import layout as layout_module
 from tinygrad_rnn.viz import view as view_module
 

@@ -2,43 +2,74 @@
 several cells and seeds, and a small study of the Greff et al. (2017) variants."""
 
 import pathlib
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from . import models, tasks
 from .train import evaluate, train
 
-# The cells with a forget gate, which get the forget bias (the Greff CIFG's is 1 - i).
-WITH_FORGET_GATE = {"lstm", "peephole", "cifg"} | {
-    c for c in models.CELLS if c.startswith("greff-") and c not in ("greff-nfg", "greff-cifg")
-}
 
+@dataclass
+class Run:
+    """One training run of an experiment: which cell, seed and task, the target it aimed at
+    (``metric`` reaching ``threshold``), the test metrics at the end (``final``, keyed by the
+    task's metric names), the step where the target was reached (None: never), the seconds
+    it took, every evaluation (``history``, as ``TrainResult.history``), and ``extra``: what
+    was measured on the trained model afterwards (a label for each value)."""
 
-def build(cell, task, hidden, seed, forget_bias=1.0):
-    """A SequenceModel for ``task`` (LSTM-family cells get ``forget_bias``)."""
-    return models.SequenceModel(
-        cell,
-        task.input_size,
-        hidden,
-        task.output_size,
-        target=task.target,
-        forget_bias=forget_bias if cell in WITH_FORGET_GATE else None,
-        seed=seed,
-    )
+    cell: str
+    seed: int
+    task: str
+    metric: str
+    threshold: float
+    higher_is_better: bool
+    final: dict
+    reached_at: int | None
+    seconds: float
+    history: list
+    extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, cell, seed, task, target, result, extra=None):
+        """The Run of ``cell`` trained on ``task`` towards ``target`` (metric, threshold), from
+        the TrainResult ``result``."""
+        metric, threshold = target
+        return cls(
+            cell=cell,
+            seed=seed,
+            task=task.name,
+            metric=metric,
+            threshold=threshold,
+            higher_is_better=task.higher_is_better(metric),
+            final={k[len("test_") :]: v for k, v in result.final.items() if k.startswith("test_")},
+            reached_at=result.reached_at,
+            seconds=result.seconds,
+            history=result.history,
+            extra=extra or {},
+        )
+
+    @property
+    def label(self):
+        return models.label(self.cell)
+
+    @property
+    def target(self):
+        """The target in words, e.g. "loss < 0.01"."""
+        return f"{self.metric} {'≥' if self.higher_is_better else '<'} {self.threshold}"
 
 
 def run(cells, make_task, seeds, target, hidden, out=None, after=None, device=None, **train_options):
-    """Train every cell on every seed of ``make_task(seed)`` towards ``target``; one row per
-    run (a dict), a CSV log per run in ``out`` when given. ``train_options`` go to ``train``
+    """Train every cell on every seed of ``make_task(seed)`` towards ``target``; one Run per
+    training, a CSV log per run in ``out`` when given. ``train_options`` go to ``train``
     (steps, batch_size, lr, eval_every, test_size, stop_at_target, progress); a run stops at
-    the target unless ``stop_at_target=False``. ``after(model, seed)`` may add columns
-    measured on the trained model."""
-    rows = []
-    metric, threshold = target
+    the target unless ``stop_at_target=False``. ``after(model, seed)`` may return a dict of
+    labelled values measured on the trained model (``Run.extra``)."""
+    runs = []
     for cell in cells:
         for seed in seeds:
             task = make_task(seed)
-            model = build(cell, task, hidden, seed)
+            model = models.build(cell, task, hidden, seed)
             if device is not None:
                 model.to(device)
             log = None if out is None else pathlib.Path(out) / f"{task.name}_{cell}_seed{seed}.csv"
@@ -51,22 +82,9 @@ def run(cells, make_task, seeds, target, hidden, out=None, after=None, device=No
                 label=f"{models.label(cell)} seed {seed}",
                 **train_options,
             )
-            rows.append(
-                {
-                    "cell": models.label(cell),
-                    "seed": seed,
-                    f"final test {metric}": result.final[f"test_{metric}"],
-                    f"steps to {metric} {'≥' if _higher(metric) else '<'} {threshold}": result.reached_at,
-                    "seconds": round(result.seconds, 1),
-                    **(after(model, seed) if after is not None else {}),
-                    "history": result.history,
-                }
-            )
-    return rows
-
-
-def _higher(metric):
-    return metric.endswith("accuracy") or metric.endswith("correct")
+            extra = after(model, seed) if after is not None else None
+            runs.append(Run.of(cell, seed, task, target, result, extra))
+    return runs
 
 
 def adding(
@@ -84,8 +102,8 @@ def adding(
     device=None,
 ):
     """The adding problem (modern form): the step at which the test MSE fell below 0.01 (the
-    run stops there) and the test MSE at the end, per cell and seed. Predicting 1 always
-    gives MSE 1/6 ≈ 0.167."""
+    run stops there) and the test MSE at the end, per cell and seed (the trivial loss is
+    ``AddingProblem.baseline``)."""
     return run(
         cells,
         lambda seed: tasks.AddingProblem(length, seed=seed),
@@ -140,7 +158,7 @@ def variants(
       predicts right: a cell that cannot forget lets its state drift on long streams.
     - The adding problem of length ``adding_length``: steps until the test MSE is below 0.01.
 
-    Returns {task name: rows}.
+    Returns {task name: runs}.
     """
 
     def on_long_streams(model, seed):
@@ -164,39 +182,34 @@ def variants(
         stop_at_target=False,
         **common,
     )
-    adding_rows = run(
-        cells,
-        lambda seed: tasks.AddingProblem(adding_length, seed=seed),
-        seeds,
-        ("loss", 0.01),
-        hidden,
-        steps=2 * steps,
-        **common,
-    )
-    return {"continual-reber": reber, "adding": adding_rows}
+    return {"continual-reber": reber, "adding": adding(cells, adding_length, seeds, 2 * steps, hidden, **common)}
 
 
-def table(rows):
-    """A Markdown table of the rows (their history left out), with a mean line per cell."""
-    keys = [k for k in rows[0] if k != "history"]
+def table(runs):
+    """A Markdown table of the runs: cell, seed, the final test metric, the step reaching the
+    target, seconds, and the extra columns."""
+    first = runs[0]
+    keys = ["cell", "seed", f"final test {first.metric}", f"steps to {first.target}", "seconds", *first.extra]
     lines = ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
-    for row in rows:
-        lines.append("| " + " | ".join(_cell(row[k]) for k in keys) + " |")
+    for r in runs:
+        values = [r.label, r.seed, r.final[r.metric], r.reached_at, round(r.seconds, 1), *r.extra.values()]
+        lines.append("| " + " | ".join(_cell(v) for v in values) + " |")
     return "\n".join(lines)
 
 
-def summary(rows):
+def summary(runs):
     """Per cell: the mean final metric over seeds, and how many seeds reached the target."""
-    metric_key, reach_key = (
-        [k for k in rows[0] if k.startswith("final")][0],
-        [k for k in rows[0] if k.startswith("steps")][0],
-    )
-    lines = [f"| cell | mean {metric_key} | seeds reaching the target | median steps to it |", "|---|---|---|---|"]
-    for cell in dict.fromkeys(r["cell"] for r in rows):
-        own = [r for r in rows if r["cell"] == cell]
-        reached = [r[reach_key] for r in own if r[reach_key] is not None]
+    first = runs[0]
+    lines = [
+        f"| cell | mean final test {first.metric} | seeds reaching the target | median steps to it |",
+        "|---|---|---|---|",
+    ]
+    for cell in dict.fromkeys(r.cell for r in runs):
+        own = [r for r in runs if r.cell == cell]
+        reached = [r.reached_at for r in own if r.reached_at is not None]
         median = f"{np.median(reached):.0f}" if reached else "–"
-        lines.append(f"| {cell} | {np.mean([r[metric_key] for r in own]):.4f} | {len(reached)}/{len(own)} | {median} |")
+        mean = np.mean([r.final[r.metric] for r in own])
+        lines.append(f"| {own[0].label} | {mean:.4f} | {len(reached)}/{len(own)} | {median} |")
     return "\n".join(lines)
 
 
@@ -208,8 +221,8 @@ def _cell(value):
     return str(value)
 
 
-def plot_histories(rows, metric, path, title, baseline=None, log=True):
-    """Test ``metric`` against training step for every run, one colour per cell."""
+def plot_histories(runs, path, title, baseline=None, log=True):
+    """The test metric each run aimed at, against training step, one colour per cell."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -217,17 +230,17 @@ def plot_histories(rows, metric, path, title, baseline=None, log=True):
 
     fig, ax = plt.subplots(figsize=(7.5, 4.2))
     colors = {}
-    for row in rows:
-        color = colors.setdefault(row["cell"], f"C{len(colors)}")
-        steps = [h["step"] for h in row["history"]]
-        values = [h[f"test_{metric}"] for h in row["history"]]
-        ax.plot(steps, values, color=color, alpha=0.85, label=row["cell"] if row["seed"] == rows[0]["seed"] else None)
+    for r in runs:
+        color = colors.setdefault(r.cell, f"C{len(colors)}")
+        steps = [h["step"] for h in r.history]
+        values = [h[f"test_{r.metric}"] for h in r.history]
+        ax.plot(steps, values, color=color, alpha=0.85, label=r.label if r.seed == runs[0].seed else None)
     if baseline is not None:
         ax.axhline(baseline, color="gray", ls="--", lw=1, label=f"trivial predictor ({baseline:.3g})")
     if log:
         ax.set_yscale("log")
     ax.set_xlabel("training step")
-    ax.set_ylabel(f"test {metric}")
+    ax.set_ylabel(f"test {runs[0].metric}")
     ax.set_title(title)
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=9)

@@ -1,13 +1,15 @@
-"""The ``tinygrad-rnn`` command: the demo, graph drawings, gradient-flow curves and experiments."""
+"""The ``tinygrad-rnn`` command: the demo, graph drawings, gradient-flow curves, experiments and sweeps."""
 
 import argparse
+import json
+import os
 import pathlib
 import sys
 
 import numpy as np
 
-from . import viz
-from .autograd import keep_grads
+from .. import viz
+from ..autograd import keep_grads
 from .models import CELLS, label, make_layer
 
 
@@ -16,7 +18,7 @@ def _input(steps, batch, size, seed):
 
 
 def cmd_graph(args):
-    from .tensor import Tensor
+    from ..tensor import Tensor
 
     layer = make_layer(args.cell, args.input_size, args.hidden, args.forget_bias, args.seed)
     x = Tensor(_input(args.steps, args.batch, args.input_size, args.seed))
@@ -33,6 +35,7 @@ def cmd_graph(args):
 
 def cmd_experiment(args):
     from . import experiments
+    from .tasks import make_task
 
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -53,23 +56,95 @@ def cmd_experiment(args):
         results = {"adding": experiments.adding(**options)}
     else:
         results = experiments.variants(**options)
-    baselines = {"adding": 1 / 6}
     report = []
-    for task_name, rows in results.items():
-        metric = [k for k in rows[0] if k.startswith("final")][0][len("final test ") :]
+    for task_name, runs in results.items():
+        metric = runs[0].metric
         experiments.plot_histories(
-            rows,
-            metric,
+            runs,
             out / f"{task_name}.png",
             f"{task_name}: test {metric}",
-            baseline=baselines.get(task_name),
+            baseline=make_task(task_name).baseline if metric == "loss" else None,
             log=metric == "loss",
         )
-        report += [f"## {task_name}", "", experiments.table(rows), "", experiments.summary(rows), ""]
+        report += [f"## {task_name}", "", experiments.table(runs), "", experiments.summary(runs), ""]
     text = "\n".join(report)
     (out / "results.md").write_text(text + "\n")
     print(text)
     print(f"wrote {out / 'results.md'} and the plots in {out}")
+
+
+def default_db(sweep_name):
+    """Where a sweep's results go unless --db says otherwise: a file per sweep (its subsets
+    share it) under $XDG_DATA_HOME/tinygrad-rnn/sweeps (~/.local/share/...), outside any
+    source tree."""
+    base = pathlib.Path(os.environ.get("XDG_DATA_HOME") or pathlib.Path.home() / ".local" / "share")
+    return base / "tinygrad-rnn" / "sweeps" / f"{sweep_name.split('/')[0]}.sqlite"
+
+
+def _sweep_modules():
+    """The modules that need the `sweep` extra, or SystemExit saying how to install it."""
+    try:
+        from . import runner, stats
+    except ImportError as e:
+        raise SystemExit(f"tinygrad-rnn: sweeps need Dask and SciPy ({e}); pip install 'tinygrad-rnn[sweep]'") from None
+    return runner, stats
+
+
+def cmd_sweep(args):
+    from .sweep import SweepError, load
+
+    try:
+        spec = load(args.config)
+        if args.subset:
+            spec = spec.subset(args.subset)
+    except SweepError as e:
+        raise SystemExit(f"tinygrad-rnn sweep: {e}") from None
+    if args.list:
+        for trial in spec.trials():
+            print(trial.id, json.dumps(trial.config(), sort_keys=True))
+        return
+    runner, stats = _sweep_modules()
+    db = pathlib.Path(args.db) if args.db else default_db(spec.name)
+    try:
+        results = runner.run(spec, db, scheduler=args.scheduler, workers=args.workers, progress=not args.no_progress)
+    except KeyboardInterrupt:
+        print(f"\nstopped: the finished trials are in {db}; the same command resumes the sweep", file=sys.stderr)
+        raise SystemExit(130) from None
+    print()
+    print(stats.markdown(stats.summarize(results, spec.reference, cells=spec.cells), spec.reference))
+    print(f"all results: tinygrad-rnn results {db} --sweep {spec.name}")
+
+
+def cmd_results(args):
+    from .results import ResultsDB
+
+    if not pathlib.Path(args.db).is_file():
+        raise SystemExit(f"tinygrad-rnn results: no database {args.db}")
+    _, stats = _sweep_modules()
+    with ResultsDB(args.db) as db:
+        names = db.sweeps()
+        if args.sweep is None and len(names) != 1:
+            raise SystemExit(f"tinygrad-rnn results: {args.db} holds sweeps {names}; choose one with --sweep")
+        name = args.sweep or names[0]
+        if name not in names:
+            raise SystemExit(f"tinygrad-rnn results: {args.db} has no sweep {name!r}; it has {names}")
+        definition = db.definition(name)
+        reference = definition.get("reference")
+        try:
+            results = db.results(name, where=args.where)
+        except ValueError as e:
+            raise SystemExit(f"tinygrad-rnn results: {e}") from None
+        if args.csv:
+            print(f"wrote {db.export_csv(args.csv, name, args.where)}")
+    done = [r for r in results if r.ok]
+    which = f" where {args.where}" if args.where else ""
+    print(f"{name}{which}: {len(results)} trials stored, {len(done)} finished, {len(results) - len(done)} failed")
+    if not done:
+        return
+    summaries = stats.summarize(results, reference, test=args.test, cells=definition.get("cells"))
+    print(stats.markdown(summaries, reference, test=args.test))
+    if args.plot:
+        print(f"wrote {stats.boxplots(summaries, args.plot, reference, title=name)}")
 
 
 def cmd_demo(args):
@@ -160,9 +235,49 @@ def main(argv=None):
     demo.add_argument("--quick", action="store_true", help="a shorter task and fewer steps (under a minute)")
     demo.add_argument("--no-progress", action="store_true", help="no progress bars")
 
+    sweep = sub.add_parser(
+        "sweep",
+        help="run a sweep of trainings on Dask, with every result stored in SQLite as it finishes",
+        description="Expand a sweep file (cells x tasks x seeds x hyper-parameters; see tinygrad_rnn/lab/sweep.py) "
+        "into trials and train them on Dask: a local cluster of one-thread worker processes, one per core, or the "
+        "cluster of --scheduler. Each finished trial is written to the database at once; trials already finished "
+        "there are skipped, so running the same command again resumes a sweep that was stopped. CONFIG is a TOML "
+        "file or the name of a shipped study (greff).",
+    )
+    sweep.add_argument("config", help="a sweep file, or the name of a shipped study: greff")
+    sweep.add_argument("--subset", help="run the named [subsets] part of the sweep only (greff: ci)")
+    sweep.add_argument(
+        "--db", help="the SQLite file of results (default: ~/.local/share/tinygrad-rnn/sweeps/NAME.sqlite)"
+    )
+    sweep.add_argument("--scheduler", help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786")
+    sweep.add_argument("--workers", type=int, help="worker processes of the local cluster (default: one per core)")
+    sweep.add_argument("--list", action="store_true", help="print the trials (id and configuration) and stop")
+    sweep.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    results = sub.add_parser(
+        "results",
+        help="summarize a database of sweep results: medians, IQRs, significance tests, box plots, CSV",
+        description="Per task and cell: the number of trials, the median and interquartile range of each trial's "
+        "best test metric, and a two-sided test against the sweep's reference cell, Holm-corrected over the cells "
+        "of the task.",
+    )
+    results.add_argument("db", help="the SQLite file a sweep wrote")
+    results.add_argument("--sweep", help="which sweep of the database (needed when it holds several)")
+    results.add_argument("--test", choices=["mann-whitney", "welch"], default="mann-whitney", help="the test")
+    results.add_argument(
+        "--where", help='only the trials for which this SQL condition on their columns holds, e.g. "clip = 0"'
+    )
+    results.add_argument("--csv", help="also write the trial rows to this CSV file")
+    results.add_argument("--plot", help="also draw the box plots to this picture (.png, .svg, .pdf)")
+
     args = parser.parse_args(argv)
-    if args.command in ("experiment", "demo"):
-        {"experiment": cmd_experiment, "demo": cmd_demo}[args.command](args)
+    if args.command in ("experiment", "demo", "sweep", "results"):
+        if args.command == "sweep" and args.workers is not None and args.workers < 1:
+            parser.error("--workers must be at least 1")
+        if args.command == "sweep" and args.workers is not None and args.scheduler:
+            parser.error("--workers is for the local cluster; a --scheduler has its own workers")
+        commands = {"experiment": cmd_experiment, "demo": cmd_demo, "sweep": cmd_sweep, "results": cmd_results}
+        commands[args.command](args)
         return 0
     small = args.command == "graph"
     args.hidden = args.hidden or (4 if small else 32)

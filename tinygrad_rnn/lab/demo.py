@@ -7,13 +7,15 @@ import html
 import pathlib
 import time
 
-from . import __version__, backend, experiments, tasks, viz
-from .autograd import keep_grads
+from .. import __version__, backend, viz
+from ..autograd import keep_grads
+from ..tensor import Tensor
+from . import experiments, models, tasks
 from .models import label as viz_label
-from .tensor import Tensor
 from .train import train
 
 CELLS = ("rnn", "lstm", "gru")
+TARGET = ("loss", 0.01)
 SETTINGS = {  # quick: under a minute on 2 CPU cores; full: a few minutes
     True: {"length": 20, "steps": 600, "hidden": 32, "flow_steps": 40, "lr": 1e-2},
     False: {"length": 50, "steps": 2000, "hidden": 32, "flow_steps": 100, "lr": 1e-2},
@@ -34,7 +36,7 @@ def run_demo(out="tinygrad-rnn-demo", device="cpu", quick=False, progress=True, 
     say(f"1/4 gradient flow at initialisation over {cfg['flow_steps']} steps")
     trained, flows_before, flows_after, rows = {}, {}, {}, []
     for cell in CELLS:
-        model = experiments.build(cell, task, cfg["hidden"], seed).to(device)
+        model = models.build(cell, task, cfg["hidden"], seed).to(device)
         flows_before[cell] = viz.gradient_norms(model.rnn, Tensor(flow_x, device=device))
         trained[cell] = model
 
@@ -48,23 +50,14 @@ def run_demo(out="tinygrad-rnn-demo", device="cpu", quick=False, progress=True, 
             lr=cfg["lr"],
             eval_every=50,
             test_size=500,
-            target=("loss", 0.01),
+            target=TARGET,
             stop_at_target=False,
             log=out / f"train_{cell}.csv",
             progress=progress,
             device=device,
             label=viz_label(cell),
         )
-        rows.append(
-            {
-                "cell": viz_label(cell),
-                "seed": seed,
-                "final test loss": result.final["test_loss"],
-                "steps to loss < 0.01": result.reached_at,
-                "seconds": round(result.seconds, 1),
-                "history": result.history,
-            }
-        )
+        rows.append(experiments.Run.of(cell, seed, task, TARGET, result))
         flows_after[cell] = viz.gradient_norms(model.rnn, Tensor(flow_x, device=device))
         say(
             f"   {viz_label(cell)}: test MSE {result.final['test_loss']:.4f} after {result.steps} steps "
@@ -75,7 +68,6 @@ def run_demo(out="tinygrad-rnn-demo", device="cpu", quick=False, progress=True, 
     files = {
         "curves": experiments.plot_histories(
             rows,
-            "loss",
             out / "training_curves.png",
             f"Adding problem, length {cfg['length']}: test MSE",
             baseline=task.baseline,
@@ -157,9 +149,9 @@ def _report(cfg, rows, before, after, files, seconds, device, baseline):
         for c in CELLS
     )
     results = "".join(
-        f"<tr><td>{r['cell']}</td><td>{r['final test loss']:.4f}</td>"
-        f"<td>{r['steps to loss < 0.01'] if r['steps to loss < 0.01'] is not None else 'not reached'}</td>"
-        f"<td>{r['seconds']}</td></tr>"
+        f"<tr><td>{r.label}</td><td>{r.final['loss']:.4f}</td>"
+        f"<td>{r.reached_at if r.reached_at is not None else 'not reached'}</td>"
+        f"<td>{r.seconds:.1f}</td></tr>"
         for r in rows
     )
     when = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")

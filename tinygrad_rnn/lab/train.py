@@ -8,17 +8,19 @@ import pathlib
 import time
 from dataclasses import dataclass, field
 
-from . import nn, optim
-from .autograd import no_grad
+from .. import nn, optim
+from ..autograd import no_grad
 
 
 @dataclass
 class TrainResult:
     """What a run did: the evaluations (a list of dicts: step, seconds, train_loss and the
-    task's test metrics), the last of them, and the step at which the target was reached."""
+    task's test metrics), the last of them, the step at which the target was reached, and
+    the step whose training loss was not finite (with ``nonfinite="stop"``)."""
 
     history: list = field(default_factory=list)
     reached_at: int = None
+    diverged_at: int = None
     seconds: float = 0.0
     steps: int = 0
 
@@ -52,52 +54,74 @@ def train(
     progress=True,
     device=None,
     label=None,
+    test=None,
+    eval_first=False,
+    nonfinite="raise",
 ):
     """Train ``model`` on batches of ``task`` with Adam and global-norm clipping.
 
     - ``target``: (metric, threshold), e.g. ("loss", 0.01): ``reached_at`` records the first
-      evaluation where the test metric is below it (above it for metrics whose names end in
-      "accuracy" or "correct"), and training stops there unless ``stop_at_target=False``.
+      evaluation where the test metric is at or past it (below it, or above it for the
+      metrics the task's ``goals`` mark "max"), and training stops there unless
+      ``stop_at_target=False``.
+    - ``test``: the Batch to evaluate on (default: ``task.test_set(test_size)``).
+    - ``eval_first``: evaluate the untrained model too, as step 0.
+    - ``nonfinite``: what a training loss of inf or nan does: "raise" a FloatingPointError,
+      or "stop" training there and record the step as ``diverged_at``.
     - ``log``: a path ending in .csv or .jsonl; every evaluation is appended as it happens.
     - ``progress``: a tqdm bar showing the training loss and the last test metrics.
     Returns a TrainResult.
     """
     if target is not None and (not isinstance(target, tuple) or len(target) != 2):
         raise ValueError(f"train: target must be (metric name, threshold), got {target!r}")
+    if target is not None and target[0] not in task.goals:
+        raise KeyError(f"train: the task reports no metric {target[0]!r}; it has {sorted(task.goals)}")
+    if nonfinite not in ("raise", "stop"):
+        raise ValueError(f"train: nonfinite must be 'raise' or 'stop', got {nonfinite!r}")
     params = list(model.parameters())
     opt = optim.Adam(params, lr=lr)
-    test = task.test_set(test_size, device=device)
+    test = task.test_set(test_size, device=device) if test is None else test
     logger = _Log(log)
     result = TrainResult()
-    bar = _bar(steps, label or getattr(task, "name", "training"), progress)
     start = time.perf_counter()
     running = None
+
+    def evaluation(step):
+        row = {"step": step, "seconds": round(time.perf_counter() - start, 3), "train_loss": running}
+        row.update({f"test_{k}": v for k, v in evaluate(model, task, test).items()})
+        result.history.append(row)
+        logger.write(row)
+        return row
+
+    if eval_first:
+        evaluation(0)
+    bar = _bar(steps, label or getattr(task, "name", "training"), progress)
+    step = 0
     for step in range(1, steps + 1):
         batch = task.batch(batch_size, device=device)
         loss = task.loss(model(batch.x, batch.lengths), batch)
+        value = loss.item()
+        if not math.isfinite(value):  # before the step, so the weights stay those that made it
+            if nonfinite == "raise":
+                raise FloatingPointError(f"train: the training loss became {value} at step {step}")
+            result.diverged_at = step
+            break
         opt.zero_grad()
         loss.backward()
         if clip:
             nn.utils.clip_grad_norm_(params, clip)
         opt.step()
-        value = loss.item()
         running = value if running is None else 0.95 * running + 0.05 * value
         if bar is not None:
             bar.update(1)
         if step % eval_every == 0 or step == steps:
-            metrics = evaluate(model, task, test)
-            row = {"step": step, "seconds": round(time.perf_counter() - start, 3), "train_loss": running}
-            row.update({f"test_{k}": v for k, v in metrics.items()})
-            result.history.append(row)
-            logger.write(row)
+            row = evaluation(step)
             if bar is not None:
                 bar.set_postfix({k[5:]: f"{v:.4g}" for k, v in row.items() if k.startswith("test_")}, refresh=False)
-            if target is not None and result.reached_at is None and _reached(metrics, *target):
+            if target is not None and result.reached_at is None and _reached(task, row, *target):
                 result.reached_at = step
                 if stop_at_target:
                     break
-        if not math.isfinite(value):
-            raise FloatingPointError(f"train: the training loss became {value} at step {step}")
     if bar is not None:
         bar.close()
     result.steps = step
@@ -106,11 +130,9 @@ def train(
     return result
 
 
-def _reached(metrics, name, threshold):
-    if name not in metrics:
-        raise KeyError(f"train: the task reports no metric {name!r}; it has {sorted(metrics)}")
-    higher_is_better = name.endswith("accuracy") or name.endswith("correct")
-    return metrics[name] >= threshold if higher_is_better else metrics[name] <= threshold
+def _reached(task, row, name, threshold):
+    value = row[f"test_{name}"]
+    return value >= threshold if task.higher_is_better(name) else value <= threshold
 
 
 def _bar(total, label, enabled):
