@@ -455,7 +455,7 @@ class GreffLSTMCell(PeepholeLSTMCell):
         NIAF  g_t = W_g·[h_{t-1}, x_t] + b_g  FGR   [i f o]_t pre-activations += W_gg [i f o]_{t-1}
 
     A removed gate has no weight block (NIG: blocks f, g, o; NFG: i, g, o; NOG: i, f, g;
-    CIFG: i, g, o) and no peephole. FGR's state is (h, c, [i f o]_{t-1}).
+    CIFG: i, g, o; G = 3, else 4) and no peephole. FGR's state is (h, c, [i f o]_{t-1}).
 
     Args:
         {arguments}

@@ -97,8 +97,8 @@ _LAYER = shared_docstring(
 
 @_LAYER
 class RecurrentLayer(Module):
-    """Base of the sequence layers: ``num_layers`` layers of cells of ``cell_class`` stacked and
-    run over a sequence, optionally in both directions, as ``torch.nn.RNN`` runs its cells.
+    """Base of the sequence layers: ``num_layers`` layers of cells of ``cell_class``, stacked
+    and run over a sequence, optionally in both directions (``torch.nn.RNNBase``'s role).
 
     Each layer's cell reads the input (layer 0) or the outputs of the layer below at every
     step; the input's share of every gate is computed for many steps in one matrix product,
