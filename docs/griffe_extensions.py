@@ -3,12 +3,21 @@
 - ``PackageExports``: what a package's ``__init__`` imports from the package's own modules is
   that package's public API (tinygrad_rnn has no ``__all__`` lists), so ``::: tinygrad_rnn.nn``
   documents ``nn.LSTM`` where users find it, not in ``nn.rnn``.
+- ``FilledDocstrings``: a class docstring with a line ``{name}`` has that line filled with text
+  several classes share when its module is imported (``tinygrad_rnn/nn/_docstrings.py``): the
+  reference shows the docstring ``help()`` shows, read from the imported class.
 - ``DoctestBlocks``: the docstrings' doctest examples (``>>>`` lines and their output, up to
   a blank line) become code blocks, so that ``x[0]["lr"]`` is shown as code, not read as a
   Markdown link.
 """
 
+import importlib
+import inspect
+import re
+
 import griffe
+
+SLOT = re.compile(r"^\s*\{\w+\}\s*$", re.M)  # as tinygrad_rnn/nn/_docstrings.py fills them
 
 
 class PackageExports(griffe.Extension):
@@ -22,6 +31,13 @@ class PackageExports(griffe.Extension):
                     member.public = True
             elif member.is_module:
                 self._mark(member, inside)
+
+
+class FilledDocstrings(griffe.Extension):
+    def on_class_instance(self, *, cls, **kwargs):
+        if cls.docstring is not None and SLOT.search(cls.docstring.value):
+            live = getattr(importlib.import_module(cls.module.path), cls.name)
+            cls.docstring.value = inspect.cleandoc(live.__doc__)
 
 
 def fence_doctests(text):

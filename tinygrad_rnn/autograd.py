@@ -77,31 +77,83 @@ class _Switch:
 
 
 def no_grad():
-    """Ops inside record no graph: for evaluation and parameter updates (also a decorator)."""
+    """Ops inside record no graph: for evaluation and parameter updates (also a decorator).
+
+    >>> import tinygrad_rnn as tg
+    >>> w = tg.ones(2, requires_grad=True)
+    >>> with tg.no_grad():
+    ...     y = w * 2
+    >>> y.requires_grad, tg.is_grad_enabled()
+    (False, True)
+    >>> @tg.no_grad()
+    ... def evaluate(x):
+    ...     return (w * x).sum()
+    >>> evaluate(tg.ones(2)).requires_grad
+    False
+    """
     return _Switch(_GRAD, False)
 
 
 def enable_grad():
-    """Undo an enclosing ``no_grad``."""
+    """Undo an enclosing ``no_grad`` (also a decorator).
+
+    >>> import tinygrad_rnn as tg
+    >>> w = tg.ones(2, requires_grad=True)
+    >>> with tg.no_grad():
+    ...     with tg.enable_grad():
+    ...         y = w * 2
+    >>> y.requires_grad
+    True
+    """
     return _Switch(_GRAD, True)
 
 
 def is_grad_enabled():
+    """Whether ops record the graph here (False inside ``no_grad``).
+
+    >>> import tinygrad_rnn as tg
+    >>> with tg.no_grad():
+    ...     tg.is_grad_enabled()
+    False
+    """
     return _mode.now[_GRAD]
 
 
 def scope(name):
-    """Stamp the graph nodes created inside with ``name`` (nestable: layer0 / forward / t3)."""
+    """Stamp the graph nodes created inside with ``name`` (nestable: layer0 / forward / t3).
+
+    >>> import tinygrad_rnn as tg
+    >>> x = tg.ones(2, requires_grad=True)
+    >>> with tg.scope("layer0"), tg.scope("t3"):
+    ...     y = x * 2
+    >>> y.creator.scope
+    ('layer0', 't3')
+    """
     return _Switch(_SCOPE, _mode.now[_SCOPE] + (str(name),))
 
 
 def current_scope():
-    """The names of the scopes entered, outermost first."""
+    """The names of the scopes entered, outermost first.
+
+    >>> import tinygrad_rnn as tg
+    >>> with tg.scope("layer0"), tg.scope("t3"):
+    ...     tg.current_scope()
+    ('layer0', 't3')
+    """
     return _mode.now[_SCOPE]
 
 
 def detect_anomaly():
-    """Raise at the first op whose forward or backward produces NaN or inf, naming it and its scope."""
+    """Raise at the first op whose forward or backward produces NaN or inf, naming it and its scope.
+
+    >>> import tinygrad_rnn as tg
+    >>> x = tg.Tensor([0.0, 1.0], requires_grad=True)
+    >>> with tg.detect_anomaly():
+    ...     tg.log(x)
+    Traceback (most recent call last):
+    ...
+    FloatingPointError: detect_anomaly: log in scope (top level) produced inf ...
+    """
     return _Switch(_ANOMALY, True)
 
 
@@ -110,7 +162,16 @@ def keep_grads():
     (``node.inputs``) and, weakly, those it made, which then keep their ``.grad`` after a
     backward pass. A backward pass run inside records on every node it goes through
     ``node.flows``, the norm of the gradient it sent to each input, and ``node.totals``, the
-    norm of the whole gradient that reached each of its outputs, wherever the graph was made."""
+    norm of the whole gradient that reached each of its outputs, wherever the graph was made.
+
+    >>> import tinygrad_rnn as tg
+    >>> x = tg.Tensor([3.0, 4.0], requires_grad=True)
+    >>> with tg.keep_grads():
+    ...     h = (x * 2).named("h")
+    ...     h.sum().backward()
+    >>> h.grad.tolist(), [round(flow, 4) for flow in h.creator.flows]   # to x, and to the constant 2
+    ([1.0, 1.0], [2.8284, 0.0])
+    """
     return _Switch(_KEEP, True)
 
 
@@ -132,7 +193,18 @@ def long_graph():
     collections go on as usual); leaving the outermost block restores it, so the one full
     collection left to do happens once, later. Nestable, thread-safe, exception-safe; on a
     Python whose collector ignores that threshold it changes nothing. Reference path:
-    ``gc.set_threshold`` untouched (measure with ``benchmarks/bench_memory.py``)."""
+    ``gc.set_threshold`` untouched (measure with ``benchmarks/bench_memory.py``).
+
+    >>> import tinygrad_rnn as tg
+    >>> import gc
+    >>> threshold = gc.get_threshold()
+    >>> with tg.long_graph():
+    ...     h = tg.zeros(1, 4, requires_grad=True)
+    ...     for t in range(1000):
+    ...         h = (h * 0.5 + 1).tanh()
+    >>> gc.get_threshold() == threshold
+    True
+    """
     with _pause_lock:
         if _pause["depth"] == 0:
             t0, t1, t2 = _pause["threshold"] = gc.get_threshold()
@@ -199,6 +271,20 @@ class Function:
     itself), ``slots`` (which output of that parent), ``needs``, ``scope``, ``seq`` (its
     creation number: a node is made after its parents, so sorting by ``seq`` orders the
     graph) and, for drawings, ``shapes``, ``dtype`` and ``names`` of its outputs.
+
+    >>> import tinygrad_rnn as tg
+    >>> class Square(tg.Function):
+    ...     op = "square"
+    ...     def forward(self, x):
+    ...         self.saved = x
+    ...         return x * x
+    ...     def backward(self, gy):
+    ...         return 2 * self.saved * gy
+    >>> x = tg.Tensor([1.0, 3.0], requires_grad=True)
+    >>> y = Square()(x)
+    >>> y.sum().backward()
+    >>> y.tolist(), x.grad.tolist(), y.creator.op
+    ([1.0, 9.0], [2.0, 6.0], 'square')
     """
 
     op = "function"
@@ -374,7 +460,15 @@ def _seq_of(node):
 
 
 def backward(tensors, grads=None, retain_graph=False):
-    """Accumulate d(sum of tensors · grads)/d(leaf) into each leaf's ``.grad``."""
+    """Accumulate d(sum of tensors · grads)/d(leaf) into each leaf's ``.grad``: one backward
+    pass for several outputs (``grads``: None for one-element tensors).
+
+    >>> import tinygrad_rnn as tg
+    >>> x = tg.Tensor(2.0, requires_grad=True)
+    >>> tg.backward([x * x, x * 10])
+    >>> x.grad.item()
+    14.0
+    """
     tensors = list(tensors)
     grads = [None] * len(tensors) if grads is None else list(grads)
     if len(grads) != len(tensors):

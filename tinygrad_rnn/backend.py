@@ -11,7 +11,13 @@ import numpy as np
 
 
 class Device:
-    """A place where arrays live. ``xp`` is its array module (numpy or cupy)."""
+    """A place where arrays live. ``xp`` is its array module (numpy or cupy); a device equals its name.
+
+    >>> import tinygrad_rnn as tg
+    >>> cpu = tg.get_device("cpu")
+    >>> cpu, cpu.xp is np, cpu == "cpu", tg.ones(2, device="cpu").device is cpu
+    (device('cpu'), True, True, True)
+    """
 
     __slots__ = ("name", "xp", "array_type", "_rng")
 
@@ -84,7 +90,16 @@ _seed = None
 
 
 def manual_seed(seed):
-    """Seed the random generator of every device (CUDA's too, when it is first used)."""
+    """Seed the random generator of every device (CUDA's too, when it is first used): the same
+    seed gives the same samples, initial weights and dropout masks on a device.
+
+    >>> import tinygrad_rnn as tg
+    >>> tg.manual_seed(0)
+    >>> a = tg.randn(3)
+    >>> tg.manual_seed(0)
+    >>> bool((tg.randn(3) == a).numpy().all())
+    True
+    """
     global _seed
     _seed = int(seed)
     for device in (CPU, _cuda):
@@ -132,7 +147,13 @@ def _load_cuda():
 
 
 def cuda_available():
-    """True when CuPy is installed and a GPU is visible."""
+    """True when CuPy is installed and a GPU is visible (``tg.cuda.is_available()`` asks the same).
+
+    >>> import tinygrad_rnn as tg
+    >>> device = "cuda" if tg.cuda_available() else "cpu"
+    >>> tg.ones(2, device=device).device == device
+    True
+    """
     try:
         _load_cuda()
     except RuntimeError:
@@ -141,7 +162,12 @@ def cuda_available():
 
 
 def get_device(device=None):
-    """The Device for ``device``: a Device, ``"cpu"``, ``"cuda"`` (``"cuda:0"``), or None for the default."""
+    """The Device for ``device``: a Device, ``"cpu"``, ``"cuda"`` (``"cuda:0"``), or None for the default.
+
+    >>> import tinygrad_rnn as tg
+    >>> tg.get_device("cpu"), tg.get_device() is tg.default_device()
+    (device('cpu'), True)
+    """
     if device is None:
         return default_device()
     if isinstance(device, Device):
@@ -172,7 +198,13 @@ def device_and_dtype(args, device=None, dtype=None):
 
 
 def default_device():
-    """The device new tensors go to: set by ``set_default_device`` or ``TINYGRAD_RNN_DEVICE``."""
+    """The device new tensors go to: set by ``set_default_device`` or ``TINYGRAD_RNN_DEVICE``
+    (default "cpu").
+
+    >>> import tinygrad_rnn as tg
+    >>> tg.zeros(2).device is tg.default_device()
+    True
+    """
     global _default
     if _default is None:
         name = os.environ.get("TINYGRAD_RNN_DEVICE", "cpu").strip() or "cpu"
@@ -184,7 +216,15 @@ def default_device():
 
 
 def set_default_device(device):
-    """Make ``device`` the place where new tensors are created (like ``torch.set_default_device``)."""
+    """Make ``device`` the place where new tensors are created (like ``torch.set_default_device``).
+
+    >>> import tinygrad_rnn as tg
+    >>> before = tg.default_device()
+    >>> tg.set_default_device("cpu")
+    >>> tg.zeros(2).device
+    device('cpu')
+    >>> tg.set_default_device(before)
+    """
     global _default
     _default = get_device(device)
 
@@ -282,7 +322,15 @@ blas = _BlasThreads()
 def set_num_threads(count):
     """Use up to ``count`` threads for large matrix products on the CPU (``torch.set_num_threads``);
     small ones always run on one. The default is the BLAS library's own count (its
-    environment variables, e.g. ``OMP_NUM_THREADS``, or the number of cores)."""
+    environment variables, e.g. ``OMP_NUM_THREADS``, or the number of cores).
+
+    >>> import tinygrad_rnn as tg
+    >>> before = tg.get_num_threads()
+    >>> tg.set_num_threads(1)
+    >>> tg.get_num_threads()
+    1
+    >>> tg.set_num_threads(before)
+    """
     if not isinstance(count, int) or isinstance(count, bool) or count < 1:
         raise ValueError(f"set_num_threads: expected a positive int, got {count!r}")
     if blas.controllers is None:
@@ -291,7 +339,12 @@ def set_num_threads(count):
 
 
 def get_num_threads():
-    """The number of threads large matrix products on the CPU may use."""
+    """The number of threads large matrix products on the CPU may use.
+
+    >>> import tinygrad_rnn as tg
+    >>> tg.get_num_threads() >= 1
+    True
+    """
     if blas.controllers is None:
         blas._find()
     return blas.many

@@ -7,7 +7,22 @@ from .tensor import Tensor
 
 
 class GradcheckError(RuntimeError):
-    """The analytical and numerical Jacobians differ."""
+    """The analytical and numerical Jacobians differ (raised by ``gradcheck``).
+
+    >>> import tinygrad_rnn as tg
+    >>> class Wrong(tg.Function):    # the derivative of x² is 2x, not x
+    ...     def forward(self, x):
+    ...         self.saved = x
+    ...         return x * x
+    ...     def backward(self, gy):
+    ...         return gy * self.saved
+    >>> x = tg.Tensor([1.0, 2.0], dtype="float64", requires_grad=True)
+    >>> try:
+    ...     tg.gradcheck(lambda x: Wrong()(x), x)
+    ... except tg.GradcheckError as e:
+    ...     print(e)
+    gradcheck: Jacobian mismatch for output 0 with respect to input 0: at output element 1, input element 1, ...
+    """
 
 
 def _outputs(fn, inputs):
@@ -28,6 +43,12 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
     to ``|analytical - numerical| <= atol + rtol * |numerical|``. Returns True, or raises
     ``GradcheckError`` naming the input, output and worst element (False when
     ``raise_exception=False``).
+
+    >>> import tinygrad_rnn as tg
+    >>> x = tg.randn(3, dtype="float64", requires_grad=True)
+    >>> w = tg.randn(3, 2, dtype="float64", requires_grad=True)
+    >>> tg.gradcheck(lambda x, w: (x @ w).tanh(), (x, w))
+    True
     """
     inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
     wrt = [k for k, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]

@@ -100,12 +100,13 @@ def save(obj, path):
     file beside it that replaces it at the end, so an interrupted save leaves no
     half-written checkpoint. Everything is checked before the first byte is written.
 
-    >>> import os, tempfile
     >>> import numpy as np
     >>> import tinygrad_rnn as tg
-    >>> path = os.path.join(tempfile.mkdtemp(), "ckpt.npz")
-    >>> tg.save({"w": np.arange(3.0), "opt": {"state": {0: {"step": 2}}, "betas": (0.9, 0.99)}}, path)
-    >>> tg.load(path)
+    >>> import pathlib, tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = pathlib.Path(folder) / "ckpt.npz"
+    ...     tg.save({"w": np.arange(3.0), "opt": {"state": {0: {"step": 2}}, "betas": (0.9, 0.99)}}, path)
+    ...     tg.load(path)
     {'w': array([0., 1., 2.]), 'opt': {'state': {0: {'step': 2}}, 'betas': (0.9, 0.99)}}
     """
     if not hasattr(obj, "items"):
@@ -190,6 +191,17 @@ def load(path):
     Raises OSError (FileNotFoundError, IsADirectoryError, ...) when the file cannot be read,
     and ValueError when it is not a checkpoint: not a zip, truncated, a member that is not
     a valid ``.npy`` array or whose header claims more data than it stores, pickled objects.
+
+    >>> import tinygrad_rnn as tg
+    >>> import pathlib, tempfile
+    >>> layer = tg.nn.Linear(2, 1)
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     tg.save(layer.state_dict(), pathlib.Path(folder) / "layer.npz")
+    ...     state = tg.load(pathlib.Path(folder) / "layer.npz")
+    >>> list(state), state["weight"].shape
+    (['weight', 'bias'], (1, 2))
+    >>> layer.load_state_dict(state)
+    IncompatibleKeys(missing_keys=[], unexpected_keys=[])
     """
     if hasattr(path, "read"):
         name = getattr(path, "name", "<file object>")

@@ -19,6 +19,14 @@ class Tensor:
 
     Python floats become float32 (ints int64, bools bool); NumPy and CuPy arrays keep their
     dtype. ``device`` is "cpu" or "cuda" (default: ``set_default_device``).
+
+    >>> import tinygrad_rnn as tg
+    >>> x = tg.Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    >>> x.shape, x.dtype, tg.Tensor([1, 2]).dtype
+    ((2, 2), dtype('float32'), dtype('int64'))
+    >>> (x * x).sum().backward()
+    >>> x.grad.tolist()
+    [[2.0, 4.0], [6.0, 8.0]]
     """
 
     __slots__ = ("data", "device", "requires_grad", "grad", "_name", "_ctx", "_oi", "_version", "__weakref__")
@@ -77,21 +85,51 @@ class Tensor:
     # -- what it is ---------------------------------------------------------------------
     @property
     def shape(self):
+        """The length of each axis, a tuple.
+
+        >>> import tinygrad_rnn as tg
+        >>> tg.zeros(2, 3).shape
+        (2, 3)
+        """
         return self.data.shape
 
     @property
     def dtype(self):
+        """The NumPy dtype of the elements.
+
+        >>> import tinygrad_rnn as tg
+        >>> tg.zeros(2).dtype, tg.zeros(2, dtype="float64").dtype
+        (dtype('float32'), dtype('float64'))
+        """
         return self.data.dtype
 
     @property
     def ndim(self):
+        """The number of axes.
+
+        >>> import tinygrad_rnn as tg
+        >>> tg.zeros(2, 3).ndim, tg.Tensor(1.0).ndim
+        (2, 0)
+        """
         return self.data.ndim
 
     def size(self, axis=None):
-        """The shape, or the length of one axis (as ``torch.Tensor.size``)."""
+        """The shape, or the length of one axis (as ``torch.Tensor.size``).
+
+        >>> import tinygrad_rnn as tg
+        >>> x = tg.zeros(2, 3)
+        >>> x.size(), x.size(1), x.size(-2)
+        ((2, 3), 3, 2)
+        """
         return self.data.shape if axis is None else self.data.shape[axis]
 
     def numel(self):
+        """The number of elements.
+
+        >>> import tinygrad_rnn as tg
+        >>> tg.zeros(2, 3).numel()
+        6
+        """
         return int(self.data.size)
 
     def __len__(self):
@@ -101,16 +139,37 @@ class Tensor:
 
     @property
     def is_leaf(self):
+        """True for a tensor no recorded op made: created by the user, or made with no gradient recorded.
+
+        >>> import tinygrad_rnn as tg
+        >>> x = tg.ones(2, requires_grad=True)
+        >>> x.is_leaf, (x * 2).is_leaf, (tg.ones(2) * 2).is_leaf
+        (True, False, True)
+        """
         return self._ctx is None
 
     @property
     def creator(self):
-        """The Function node that made this tensor (None for a leaf)."""
+        """The Function node that made this tensor (None for a leaf).
+
+        >>> import tinygrad_rnn as tg
+        >>> x = tg.ones(2, requires_grad=True)
+        >>> (x * 2).creator.op, x.creator is None
+        ('mul', True)
+        """
         return self._ctx
 
     @property
     def name(self):
-        """A name for drawings ("c", "h", "f", ...); the node that made the tensor keeps it too."""
+        """A name for drawings ("c", "h", "f", ...); the node that made the tensor keeps it too.
+
+        >>> import tinygrad_rnn as tg
+        >>> x = tg.ones(2, requires_grad=True)
+        >>> y = x * 2
+        >>> y.name = "h"
+        >>> y.name, y.creator.output_name()
+        ('h', 'h')
+        """
         return self._name
 
     @name.setter
@@ -118,7 +177,12 @@ class Tensor:
         self.named(name)
 
     def named(self, name):
-        """Give the tensor a name (drawings show it) and return it."""
+        """Give the tensor a name (drawings show it) and return it: the cells write ``c = (...).named("c")``.
+
+        >>> import tinygrad_rnn as tg
+        >>> tg.zeros(2).named("c").name
+        'c'
+        """
         self._name = name
         ctx = self._ctx
         if ctx is not None:
@@ -145,7 +209,12 @@ class Tensor:
 
     # -- leaving the graph -----------------------------------------------------------------
     def numpy(self):
-        """The data as a NumPy array (copied from the GPU when on "cuda")."""
+        """The data as a NumPy array (copied from the GPU when on "cuda"; on the CPU, the tensor's own array).
+
+        >>> import tinygrad_rnn as tg
+        >>> tg.Tensor([1.0, 2.0]).numpy()
+        array([1., 2.], dtype=float32)
+        """
         return self.data if self.device is backend.CPU else self.device.xp.asnumpy(self.data)
 
     def __array__(self, dtype=None, copy=None):
@@ -166,6 +235,12 @@ class Tensor:
         return format(str(self), spec)
 
     def item(self):
+        """The one element of the tensor as a Python number.
+
+        >>> import tinygrad_rnn as tg
+        >>> tg.Tensor([2.5]).item(), tg.Tensor(3).item()
+        (2.5, 3)
+        """
         if self.data.size != 1:
             raise ValueError(f"item: tensor of shape {tuple(self.shape)} has {self.data.size} elements, expected 1")
         return self.data.item()
@@ -182,10 +257,23 @@ class Tensor:
         return bool(self.data.item())
 
     def tolist(self):
+        """The elements as (nested) Python lists of numbers; a 0-d tensor gives its number.
+
+        >>> import tinygrad_rnn as tg
+        >>> tg.Tensor([[1, 2], [3, 4]]).tolist(), tg.Tensor(0.5).tolist()
+        ([[1, 2], [3, 4]], 0.5)
+        """
         return self.numpy().tolist()
 
     def detach(self):
-        """The same data (a change in place shows in both), cut off from the graph."""
+        """The same data (a change in place shows in both), cut off from the graph.
+
+        >>> import tinygrad_rnn as tg
+        >>> x = tg.ones(2, requires_grad=True)
+        >>> y = (x * 2).detach()
+        >>> y.requires_grad, y.is_leaf, y.tolist()
+        (False, True, [2.0, 2.0])
+        """
         out = Tensor._wrap(self.data, self.device)
         if self._version is None and self._ctx is None:
             self._version = Version()
@@ -193,6 +281,13 @@ class Tensor:
         return out
 
     def requires_grad_(self, requires_grad=True):
+        """Start (or stop) recording the ops on this leaf, so that ``backward()`` gives it a ``.grad``.
+
+        >>> import tinygrad_rnn as tg
+        >>> w = tg.zeros(3).requires_grad_()
+        >>> w.requires_grad, (w * 2).requires_grad
+        (True, True)
+        """
         if requires_grad and self.data.dtype.kind != "f":
             raise TypeError(f"requires_grad_: only floating-point tensors can require gradients, got {self.dtype}")
         if not requires_grad and self._ctx is not None:
@@ -201,7 +296,15 @@ class Tensor:
         return self
 
     def retain_grad(self):
-        """Keep this non-leaf tensor's gradient in ``.grad`` after ``backward()``."""
+        """Keep this non-leaf tensor's gradient in ``.grad`` after ``backward()``; returns the tensor.
+
+        >>> import tinygrad_rnn as tg
+        >>> x = tg.Tensor([1.0, 2.0], requires_grad=True)
+        >>> y = (x * 3).retain_grad()
+        >>> (y * y).sum().backward()
+        >>> y.grad.tolist(), x.grad.tolist()
+        ([6.0, 12.0], [18.0, 36.0])
+        """
         if self._ctx is not None:
             self._ctx.keep_output(self._oi, self)
         elif not self.requires_grad:
@@ -209,7 +312,21 @@ class Tensor:
         return self
 
     def backward(self, gradient=None, retain_graph=False):
-        """Compute the gradients of this tensor with respect to the graph's leaves."""
+        """Compute the gradients of this tensor with respect to the graph's leaves and add them
+        to their ``.grad``. A tensor of more than one element needs ``gradient`` (∂L/∂self, its
+        shape): the leaves then get Σ gradient · ∂self/∂leaf. ``retain_graph=True`` keeps what
+        the nodes saved, for a second backward pass through the same graph.
+
+        >>> import tinygrad_rnn as tg
+        >>> x = tg.Tensor(3.0, requires_grad=True)
+        >>> (x * x).backward()
+        >>> x.grad.item()
+        6.0
+        >>> w = tg.Tensor([1.0, 2.0], requires_grad=True)
+        >>> (w * w).backward(tg.Tensor([1.0, 0.5]))
+        >>> w.grad.tolist()
+        [2.0, 2.0]
+        """
         backward([self], [gradient], retain_graph=retain_graph)
 
     __hash__ = object.__hash__
@@ -264,41 +381,97 @@ class Tensor:
         return self
 
     def add_(self, other, alpha=1):
+        """self += alpha · other, in place; returns self. Refused where a gradient could need the
+        old values (see ``copy_``).
+
+        >>> import tinygrad_rnn as tg
+        >>> x = tg.zeros(2)
+        >>> x.add_(tg.ones(2), alpha=2).tolist()
+        [2.0, 2.0]
+        """
         other = self._check_in_place("add_", other)
         xp = self.device.xp
         xp.add(self.data, other if alpha == 1 else xp.multiply(other, alpha), out=self.data, casting="same_kind")
         return self._changed()
 
     def sub_(self, other, alpha=1):
+        """self -= alpha · other, in place (what an SGD step does, inside ``no_grad``); returns self.
+
+        >>> import tinygrad_rnn as tg
+        >>> w = tg.Tensor([1.0, 2.0], requires_grad=True)
+        >>> with tg.no_grad():
+        ...     w.sub_(tg.Tensor([10.0, 10.0]), alpha=0.1).tolist()
+        [0.0, 1.0]
+        """
         other = self._check_in_place("sub_", other)
         xp = self.device.xp
         xp.subtract(self.data, other if alpha == 1 else xp.multiply(other, alpha), out=self.data, casting="same_kind")
         return self._changed()
 
     def mul_(self, other):
+        """self *= other, in place; returns self.
+
+        >>> import tinygrad_rnn as tg
+        >>> tg.Tensor([1.0, 2.0]).mul_(3).tolist()
+        [3.0, 6.0]
+        """
         other = self._check_in_place("mul_", other)
         self.device.xp.multiply(self.data, other, out=self.data, casting="same_kind")
         return self._changed()
 
     def div_(self, other):
+        """self /= other, in place; returns self.
+
+        >>> import tinygrad_rnn as tg
+        >>> tg.Tensor([1.0, 2.0]).div_(tg.Tensor([2.0, 4.0])).tolist()
+        [0.5, 0.5]
+        """
         other = self._check_in_place("div_", other)
         self.device.xp.divide(self.data, other, out=self.data, casting="same_kind")
         return self._changed()
 
     def copy_(self, src):
+        """Write ``src`` (a tensor, array or number that broadcasts to this shape) into this tensor.
+
+        Like every change in place, it is refused for a tensor an op made, and for a leaf
+        that requires grad while gradients are recorded (do it inside ``tg.no_grad()``).
+
+        >>> import tinygrad_rnn as tg
+        >>> x = tg.zeros(2, 2)
+        >>> x.copy_(tg.Tensor([1.0, 2.0])).tolist()
+        [[1.0, 2.0], [1.0, 2.0]]
+        """
         src = self._check_in_place("copy_", src)
         self.data[...] = src
         return self._changed()
 
     def fill_(self, value):
+        """Set every element to ``value``, in place; returns self.
+
+        >>> import tinygrad_rnn as tg
+        >>> tg.zeros(3).fill_(0.5).tolist()
+        [0.5, 0.5, 0.5]
+        """
         value = self._check_in_place("fill_", value)
         self.data[...] = value
         return self._changed()
 
     def zero_(self):
+        """Set every element to 0, in place; returns self.
+
+        >>> import tinygrad_rnn as tg
+        >>> tg.ones(2).zero_().tolist()
+        [0.0, 0.0]
+        """
         return self.fill_(0)
 
     def clamp_(self, min=None, max=None):
+        """Clamp every element into [min, max] (either may be None), in place; returns self.
+
+        >>> import tinygrad_rnn as tg
+        >>> tg.Tensor([-2.0, 0.5, 3.0]).clamp_(-1, 1).tolist()
+        [-1.0, 0.5, 1.0]
+        """
         self._check_in_place("clamp_")
         self.device.xp.clip(self.data, min, max, out=self.data)
         return self._changed()
@@ -365,21 +538,53 @@ class Tensor:
     astype = elementwise.cast
 
     def float(self):
+        """The tensor as float32 (itself when it is already), differentiably.
+
+        >>> import tinygrad_rnn as tg
+        >>> tg.Tensor([1, 2]).float().dtype
+        dtype('float32')
+        """
         return elementwise.cast(self, np.float32)
 
     def double(self):
+        """The tensor as float64 (itself when it is already), differentiably: for ``gradcheck``.
+
+        >>> import tinygrad_rnn as tg
+        >>> tg.Tensor([1.0, 2.0]).double().dtype
+        dtype('float64')
+        """
         return elementwise.cast(self, np.float64)
 
     def to(self, *args, dtype=None, device=None):
-        """``x.to("cuda")``, ``x.to(np.float64)`` or ``x.to("cuda", np.float64)``; differentiable."""
+        """``x.to("cuda")``, ``x.to(np.float64)`` or ``x.to("cuda", np.float64)``; differentiable.
+
+        >>> import tinygrad_rnn as tg
+        >>> y = tg.Tensor([1.0, 2.0]).to("cpu", "float64")
+        >>> y.device, y.dtype
+        (device('cpu'), dtype('float64'))
+        """
         device, dtype = backend.device_and_dtype(args, device, dtype)
         out = self if device is None else elementwise.to_device(self, device)
         return out if dtype is None else elementwise.cast(out, dtype)
 
     def cpu(self):
+        """The tensor on the CPU (itself when it is there), differentiably.
+
+        >>> import tinygrad_rnn as tg
+        >>> tg.ones(2).cpu().device
+        device('cpu')
+        """
         return elementwise.to_device(self, "cpu")
 
     def cuda(self):
+        """The tensor on the GPU (itself when it is there), differentiably; needs CuPy and a GPU.
+
+        >>> import tinygrad_rnn as tg
+        >>> x = tg.Tensor([1.0, 2.0])
+        >>> y = x.cuda() if tg.cuda.is_available() else x
+        >>> y.cpu().tolist()
+        [1.0, 2.0]
+        """
         return elementwise.to_device(self, "cuda")
 
 

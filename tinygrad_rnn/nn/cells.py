@@ -13,11 +13,13 @@ transposed recurrent weight. ``forward(input, hx)`` does both, as ``torch.nn.*Ce
 """
 
 import math
+import textwrap
 
 import numpy as np
 
 from .. import creation, ops
 from . import init
+from ._docstrings import PLACEMENT, sections, shared_docstring
 from .fused import LSTMPointwise
 from .module import Module, Parameter
 
@@ -27,8 +29,75 @@ def _parameter(shape, bound, dtype, device):
     return init.uniform_(Parameter(creation.zeros(*shape, dtype=dtype, device=device)), -bound, bound)
 
 
+# What the cells' docstrings share (see _docstrings.py): G is a cell's number of gate blocks.
+_CELL_ARGUMENTS = """\
+input_size: the number of features of the input x_t (I).
+hidden_size: the number of features of the state h_t (H).
+bias: False leaves out ``bias_ih`` and ``bias_hh``. Default: True."""
+_CELL_H_STEP = """\
+Inputs:
+    - input: x_t, of shape (B, I), or (I,) for one unbatched sequence.
+    - hx: h_{t-1}, (B, H) or (H,). Default: zeros.
+
+Outputs:
+    - h_t: (B, H) or (H,)."""
+_CELL_WEIGHTS = """\
+weight_ih: (G·H, I), the input weights of the G gate blocks, stacked in gate order.
+weight_hh: (G·H, H), the recurrent weights, stacked likewise.
+bias_ih: (G·H,), the input biases (None with ``bias=False``).
+bias_hh: (G·H,), the recurrent biases (None with ``bias=False``)."""
+_CELL_HC_STEP = """\
+Inputs:
+    - input: x_t, of shape (B, I), or (I,) for one unbatched sequence.
+    - hx: (h_{t-1}, c_{t-1}), (B, H) each, or (H,). Default: zeros.
+
+Outputs:
+    - (h_t, c_t): (B, H) each, or (H,)."""
+_CELL = shared_docstring(
+    arguments=_CELL_ARGUMENTS,
+    keywords=PLACEMENT,
+    h_step=_CELL_H_STEP,
+    hc_step=_CELL_HC_STEP,
+    # everything from Args to Attributes, for a cell with no options of its own
+    plain=sections(_CELL_ARGUMENTS, PLACEMENT, _CELL_H_STEP, "Attributes:\n" + textwrap.indent(_CELL_WEIGHTS, "    ")),
+    # the Args, Keyword Args, Inputs and Outputs of an LSTM cell whose only option is forget_bias
+    forget_gated=sections(
+        _CELL_ARGUMENTS,
+        PLACEMENT + "\nforget_bias: the forget gate's bias at start, as LSTMCell's. Default: None.",
+        _CELL_HC_STEP,
+    ),
+    weights=_CELL_WEIGHTS,
+)
+
+
+@_CELL
 class RecurrentCell(Module):
-    """Shared frame of the cells: parameters, bias handling, batching and state shapes."""
+    """Base of the cells: the parameters, bias handling, batching and state shapes. A subclass
+    names its gate blocks in ``gate_names`` (G = their number), says in ``state_size`` whether
+    its state is h alone (1) or (h, c) (2), and writes ``step(xw, state, w_hh_t)``: one time
+    step, from the input's share of the gates ``xw`` = x_t W_ihᵀ + b (``project``). Every
+    parameter starts U(-1/√H, 1/√H).
+
+    Args:
+        {arguments}
+
+    Keyword Args:
+        {keywords}
+
+    Attributes:
+        {weights}
+
+    A leaky cell, h_t = (h_{t-1} + tanh(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)) / 2:
+
+    >>> import tinygrad_rnn as tg
+    >>> class LeakyCell(tg.nn.RecurrentCell):
+    ...     gate_names = "h"
+    ...     def step(self, xw, h, w_hh_t):
+    ...         return ((h + tg.addmm(xw, h, w_hh_t).tanh()) * 0.5).named("h")
+    >>> cell = LeakyCell(3, 4)
+    >>> cell(tg.zeros(2, 3)).shape, cell.weight_ih.shape, cell.weight_hh.shape
+    ((2, 4), (4, 3), (4, 4))
+    """
 
     gate_names = ""  # one letter per gate block of weight_ih, in order
     state_size = 1  # number of state tensors: 1 (h) or 2 (h, c)
@@ -50,7 +119,12 @@ class RecurrentCell(Module):
             setattr(self, name, _parameter((hidden_size,), bound, dtype, device))
 
     def gate_slice(self, gate):
-        """The rows of ``weight_ih``/``bias_ih`` that belong to ``gate`` (a letter of gate_names)."""
+        """The rows of ``weight_ih``/``bias_ih`` that belong to ``gate`` (a letter of gate_names).
+
+        >>> import tinygrad_rnn as tg
+        >>> tg.nn.LSTMCell(3, 5).gate_slice("f")
+        slice(5, 10, None)
+        """
         k = self.gate_names.index(gate)
         return slice(k * self.hidden_size, (k + 1) * self.hidden_size)
 
@@ -118,13 +192,35 @@ class RecurrentCell(Module):
         return f"{self.input_size}, {self.hidden_size}" + ("" if self.bias else ", bias=False")
 
 
+@_CELL
 class RNNCell(RecurrentCell):
-    """The vanilla recurrent cell (Elman):
+    """The vanilla recurrent cell (Elman), as ``torch.nn.RNNCell``:
 
         h_t = tanh(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)     (nonlinearity="relu": relu)
 
     Its gradient through time is multiplied, at every step, by W_hhᵀ diag(tanh'(·)):
     a product that shrinks (or explodes) geometrically with the number of steps.
+    One gate block, "h" (G = 1).
+
+    Args:
+        {arguments}
+        nonlinearity: "tanh" or "relu". Default: "tanh".
+
+    Keyword Args:
+        {keywords}
+
+    {h_step}
+
+    Attributes:
+        {weights}
+
+    >>> import tinygrad_rnn as tg
+    >>> cell = tg.nn.RNNCell(3, 5)
+    >>> h = None
+    >>> for x_t in tg.zeros(4, 2, 3):         # 4 steps of a batch of 2
+    ...     h = cell(x_t, h)
+    >>> h.shape, cell.weight_hh.shape
+    ((2, 5), (5, 5))
     """
 
     gate_names = "h"
@@ -140,8 +236,10 @@ class RNNCell(RecurrentCell):
         return (pre.tanh() if self.nonlinearity == "tanh" else pre.relu()).named("h")
 
 
+@_CELL
 class LSTMCell(RecurrentCell):
-    """Long short-term memory (Hochreiter & Schmidhuber 1997, with the forget gate of Gers et al. 2000).
+    """Long short-term memory (Hochreiter & Schmidhuber 1997, with the forget gate of Gers et al. 2000),
+    as ``torch.nn.LSTMCell``.
 
         i_t = σ(W_i·[h_{t-1}, x_t] + b_i)        what to write        (input gate)
         f_t = σ(W_f·[h_{t-1}, x_t] + b_f)        what to forget       (forget gate)
@@ -150,13 +248,34 @@ class LSTMCell(RecurrentCell):
         c_t = f_t * c_{t-1} + i_t * g_t          forget and write together
         h_t = o_t * tanh(c_t)
 
-    Gate blocks i, f, g, o in ``weight_ih`` (4H, I) and ``weight_hh`` (4H, H), as PyTorch.
-    ``forget_bias`` sets the forget block of bias_ih (bias_hh's to 0): 1 is a common choice
-    that keeps f_t near σ(1) ≈ 0.73 at first, so the cell state, and its gradient, lasts.
-    ``fused=True`` computes the same step with one ``lstm_step`` node for everything after
-    the matmul (faster on small layers; the drawings then show one box per step): see
-    ``nn/fused.py``. ``proj_size=P`` (as ``torch.nn.LSTM``'s) projects h_t to P numbers,
-    h_t = W_hr (o_t * tanh(c_t)), with ``weight_hr`` (P, H); ``weight_hh`` is then (4H, P).
+    Gate blocks i, f, g, o (G = 4) in ``weight_ih`` (4H, I) and ``weight_hh`` (4H, H), as PyTorch.
+
+    Args:
+        {arguments}
+
+    Keyword Args:
+        {keywords}
+        forget_bias: the forget gate's bias at start: the f block of ``bias_ih`` is set to it
+            and that of ``bias_hh`` to 0. 1 is a common choice: f_t starts near σ(1) ≈ 0.73,
+            so the cell state, and its gradient, lasts. Default: None (random, as PyTorch).
+        fused: True computes everything after the matrix product of a step in one node,
+            ``lstm_step`` (faster on small layers, the same numbers; drawings then show one box
+            per step): see ``nn/fused.py``. Default: False.
+        proj_size: P > 0 projects h_t to P features, h_t = W_hr (o_t * tanh(c_t)), with
+            ``weight_hr`` (P, H), as ``torch.nn.LSTM``'s; ``weight_hh`` and h_t are then
+            (4H, P) and (B, P). Must be smaller than hidden_size. Default: 0.
+
+    {hc_step}
+
+    Attributes:
+        {weights}
+
+    >>> import tinygrad_rnn as tg
+    >>> cell = tg.nn.LSTMCell(3, 5, forget_bias=1.0)
+    >>> h, c = cell(tg.zeros(2, 3))
+    >>> h, c = cell(tg.zeros(2, 3), (h, c))
+    >>> h.shape, c.shape, cell.bias_ih[cell.gate_slice("f")].tolist()
+    ((2, 5), (2, 5), [1.0, 1.0, 1.0, 1.0, 1.0])
     """
 
     gate_names = "ifgo"
@@ -195,6 +314,7 @@ class LSTMCell(RecurrentCell):
         return (h @ self.weight_hr.T if self.proj_size else h).named("h")
 
 
+@_CELL
 class PeepholeLSTMCell(LSTMCell):
     """LSTM whose gates also look at the cell state (Gers & Schmidhuber 2000), one weight per unit:
 
@@ -205,7 +325,21 @@ class PeepholeLSTMCell(LSTMCell):
         o_t = σ(W_o·[h_{t-1}, x_t] + w_co * c_t + b_o)      the output gate peeks at the new c_t
         h_t = o_t * tanh(c_t)
 
-    LSTMCell's parameters plus the diagonal peepholes ``weight_ci``, ``weight_cf``, ``weight_co`` (H,).
+    Gate blocks i, f, g, o (G = 4), as LSTMCell's, plus the diagonal peepholes.
+
+    {forget_gated}
+
+    Attributes:
+        {weights}
+        weight_ci: (H,), the input gate's peephole weights.
+        weight_cf: (H,), the forget gate's.
+        weight_co: (H,), the output gate's.
+
+    >>> import tinygrad_rnn as tg
+    >>> cell = tg.nn.PeepholeLSTMCell(3, 5)
+    >>> h, c = cell(tg.zeros(2, 3))
+    >>> h.shape, cell.weight_ih.shape, cell.weight_co.shape
+    ((2, 5), (20, 3), (5,))
     """
 
     peepholes = ("weight_ci", "weight_cf", "weight_co")
@@ -222,6 +356,7 @@ class PeepholeLSTMCell(LSTMCell):
         return h, c
 
 
+@_CELL
 class CIFGLSTMCell(LSTMCell):
     """Coupled input and forget gates: one decision for forgetting and writing (the seed's form).
 
@@ -231,7 +366,18 @@ class CIFGLSTMCell(LSTMCell):
         c_t = f_t * c_{t-1} + (1 - f_t) * g_t     write exactly where we forget
         h_t = o_t * tanh(c_t)
 
-    Three gate blocks f, g, o in ``weight_ih`` (3H, I), ``weight_hh`` (3H, H) and the biases.
+    Three gate blocks f, g, o (G = 3) in ``weight_ih`` (3H, I), ``weight_hh`` (3H, H) and the biases.
+
+    {forget_gated}
+
+    Attributes:
+        {weights}
+
+    >>> import tinygrad_rnn as tg
+    >>> cell = tg.nn.CIFGLSTMCell(3, 5)
+    >>> h, c = cell(tg.zeros(2, 3))
+    >>> h.shape, c.shape, cell.weight_ih.shape
+    ((2, 5), (2, 5), (15, 3))
     """
 
     gate_names = "fgo"
@@ -245,18 +391,28 @@ class CIFGLSTMCell(LSTMCell):
         return h, c
 
 
+@_CELL
 class GRUCell(RecurrentCell):
-    """Gated recurrent unit (Cho et al. 2014), in PyTorch's convention:
+    """Gated recurrent unit (Cho et al. 2014), as ``torch.nn.GRUCell``:
 
         r_t = σ(W_ir x_t + b_ir + W_hr h_{t-1} + b_hr)              reset gate
         z_t = σ(W_iz x_t + b_iz + W_hz h_{t-1} + b_hz)              update gate
         n_t = tanh(W_in x_t + b_in + r_t * (W_hn h_{t-1} + b_hn))   candidate
         h_t = (1 - z_t) * n_t + z_t * h_{t-1}
 
-    Gate blocks r, z, n. The seed writes the same cell with z meaning the opposite,
+    Gate blocks r, z, n (G = 3). The seed writes the same cell with z meaning the opposite,
     h_t = (1 - z_t) * h_{t-1} + z_t * h̃_t, and applies r to h_{t-1} before the matmul
     (h̃_t = tanh(W·[r_t * h_{t-1}, x_t])); PyTorch applies r after it, which is what
     ``b_hn`` inside the product expresses. GRU has no cell state: h_t is its memory.
+
+    {plain}
+
+    >>> import tinygrad_rnn as tg
+    >>> cell = tg.nn.GRUCell(3, 5)
+    >>> h = cell(tg.zeros(2, 3))
+    >>> h = cell(tg.zeros(2, 3), h)
+    >>> h.shape, cell.weight_ih.shape
+    ((2, 5), (15, 3))
     """
 
     gate_names = "rzn"
@@ -288,6 +444,7 @@ GREFF_VARIANTS = {
 }
 
 
+@_CELL
 class GreffLSTMCell(PeepholeLSTMCell):
     """The LSTM variants of Greff et al. 2017 ("LSTM: A Search Space Odyssey"), each one change
     to the peephole LSTM (``variant="vanilla"``, the equations of PeepholeLSTMCell):
@@ -298,7 +455,32 @@ class GreffLSTMCell(PeepholeLSTMCell):
         NIAF  g_t = W_g·[h_{t-1}, x_t] + b_g  FGR   [i f o]_t pre-activations += W_gg [i f o]_{t-1}
 
     A removed gate has no weight block (NIG: blocks f, g, o; NFG: i, g, o; NOG: i, f, g;
-    CIFG: i, g, o) and no peephole. FGR's state is (h, c, [i f o]_{t-1}).
+    CIFG: i, g, o; G = 3, else 4) and no peephole. FGR's state is (h, c, [i f o]_{t-1}).
+
+    Args:
+        {arguments}
+        variant: one of ``GREFF_VARIANTS``: "vanilla", "NIG", "NFG", "NOG", "NIAF", "NOAF",
+            "NP", "CIFG" or "FGR". Default: "vanilla".
+
+    Keyword Args:
+        {keywords}
+        forget_bias: the forget gate's bias at start, as LSTMCell's (not for NFG and CIFG,
+            which have no forget block). Default: None.
+
+    {hc_step}
+        - FGR's state has a third part, [i f o]_{t-1} (B, 3H): it takes and returns (h, c, ifo).
+
+    Attributes:
+        {weights}
+        weight_ci: (H,), the input gate's peephole weights (weight_cf, weight_co likewise),
+            for each gate the variant keeps; none for NP.
+        weight_gg: (3H, 3H), FGR's weights from [i f o]_{t-1} to the gates' pre-activations.
+
+    >>> import tinygrad_rnn as tg
+    >>> cell = tg.nn.GreffLSTMCell(3, 5, variant="NFG")
+    >>> h, c = cell(tg.zeros(2, 3))
+    >>> cell.gate_names, cell.weight_ih.shape, h.shape
+    ('igo', (15, 3), (2, 5))
     """
 
     def __init__(

@@ -22,12 +22,22 @@ _REDUCTIONS = ("mean", "sum", "none")
 
 
 def softmax(input, dim=-1):
-    """softmax(x)ᵢ = exp(xᵢ - m) / Σⱼ exp(xⱼ - m) along ``dim``, with m = max x (no overflow)."""
+    """softmax(x)ᵢ = exp(xᵢ - m) / Σⱼ exp(xⱼ - m) along ``dim``, with m = max x (no overflow).
+
+    >>> import tinygrad_rnn as tg
+    >>> tg.nn.functional.softmax(tg.Tensor([[1000.0, 1000.0], [0.0, -1000.0]])).tolist()
+    [[0.5, 0.5], [1.0, 0.0]]
+    """
     return ops.softmax(input, dim)
 
 
 def log_softmax(input, dim=-1):
-    """log softmax(x)ᵢ = xᵢ - logsumexp(x) along ``dim``: finite for any logits."""
+    """log softmax(x)ᵢ = xᵢ - logsumexp(x) along ``dim``: finite for any logits.
+
+    >>> import tinygrad_rnn as tg
+    >>> tg.nn.functional.log_softmax(tg.Tensor([0.0, -1000.0])).tolist()
+    [0.0, -1000.0]
+    """
     return ops.log_softmax(input, dim)
 
 
@@ -82,8 +92,8 @@ def mse_loss(input, target, reduction="mean"):
     """ℓᵢ = (xᵢ - yᵢ)², then averaged ("mean"), added ("sum") or kept ("none").
 
     >>> import tinygrad_rnn as tg
-    >>> tg.nn.functional.mse_loss(tg.Tensor([1.0, 2.0]), tg.Tensor([0.0, 4.0]))
-    tensor(2.5)
+    >>> tg.nn.functional.mse_loss(tg.Tensor([1.0, 2.0]), tg.Tensor([0.0, 4.0])).item()
+    2.5
     """
     return _pointwise("mse_loss", input, target, reduction, _squared_error)
 
@@ -92,8 +102,8 @@ def l1_loss(input, target, reduction="mean"):
     """ℓᵢ = |xᵢ - yᵢ|; the gradient is sign(xᵢ - yᵢ), 0 where they are equal (as torch).
 
     >>> import tinygrad_rnn as tg
-    >>> tg.nn.functional.l1_loss(tg.Tensor([1.0, 2.0]), tg.Tensor([0.0, 4.0]), reduction="sum")
-    tensor(3.)
+    >>> tg.nn.functional.l1_loss(tg.Tensor([1.0, 2.0]), tg.Tensor([0.0, 4.0]), reduction="sum").item()
+    3.0
     """
     return _pointwise("l1_loss", input, target, reduction, lambda x, y: ops.abs_(x - y))
 
@@ -182,8 +192,8 @@ def nll_loss(input, target, *, ignore_index=-100, reduction="mean"):
 
     >>> import tinygrad_rnn as tg
     >>> logp = tg.Tensor([[-0.5, -1.0], [-2.0, -0.25]])
-    >>> tg.nn.functional.nll_loss(logp, [1, 1])
-    tensor(0.625)
+    >>> tg.nn.functional.nll_loss(logp, [1, 1]).item()
+    0.625
     """
     _check_reduction("nll_loss", reduction)
     rows, labels, keep, shape = _rows_of_classes("nll_loss", input, target, ignore_index)
@@ -200,9 +210,13 @@ def cross_entropy(input, target, *, ignore_index=-100, reduction="mean", label_s
     Without it the gradient is softmax(xₙ) - onehot(tₙ).
 
     >>> import tinygrad_rnn as tg
-    >>> logits = tg.Tensor([[0.0, 0.0], [5.0, -5.0]], dtype="float64")
-    >>> tg.nn.functional.cross_entropy(logits, [0, -100])     # log 2, the second ignored
-    tensor(0.69314718, dtype=float64)
+    >>> logits = tg.Tensor([[0.0, 0.0], [5.0, -5.0]], requires_grad=True)
+    >>> loss = tg.nn.functional.cross_entropy(logits, [0, -100])     # log 2, the second row ignored
+    >>> round(loss.item(), 4)
+    0.6931
+    >>> loss.backward()
+    >>> logits.grad.tolist()                                          # softmax - onehot, then the mean
+    [[-0.5, 0.5], [0.0, 0.0]]
     """
     op = "cross_entropy"
     _check_reduction(op, reduction)
@@ -232,8 +246,9 @@ def binary_cross_entropy_with_logits(input, target, reduction="mean"):
     form has kinks whose autodiff slope at x = 0 is wrong).
 
     >>> import tinygrad_rnn as tg
-    >>> tg.nn.functional.binary_cross_entropy_with_logits(tg.Tensor([0.0]), tg.Tensor([1.0]))
-    tensor(0.6931472)
+    >>> x, y = tg.Tensor([0.0, 200.0]), tg.Tensor([1.0, 0.0])
+    >>> [round(v, 4) for v in tg.nn.functional.binary_cross_entropy_with_logits(x, y, reduction="none").tolist()]
+    [0.6931, 200.0]
     """
     return _pointwise("binary_cross_entropy_with_logits", input, target, reduction, _log_sigmoid_terms)
 
@@ -254,8 +269,9 @@ def binary_cross_entropy(input, target, reduction="mean"):
     as torch does.
 
     >>> import tinygrad_rnn as tg
-    >>> tg.nn.functional.binary_cross_entropy(tg.Tensor([0.5, 0.9]), tg.Tensor([1.0, 0.0]), reduction="none")
-    tensor([0.6931472, 2.302585 ])
+    >>> p, y = tg.Tensor([0.5, 0.9, 0.0]), tg.Tensor([1.0, 0.0, 1.0])
+    >>> [round(v, 4) for v in tg.nn.functional.binary_cross_entropy(p, y, reduction="none").tolist()]
+    [0.6931, 2.3026, 100.0]
     """
     op = "binary_cross_entropy"
     _check_reduction(op, reduction)
@@ -285,6 +301,14 @@ def dropout(input, p=0.5, training=True):
 
     The expectation is unchanged, and the gradient is the same mask m / (1 - p). With
     ``training=False`` (or p = 0) it is the identity; p = 1 gives zeros (x · 0, as torch).
+
+    >>> import tinygrad_rnn as tg
+    >>> tg.manual_seed(0)
+    >>> y = tg.nn.functional.dropout(tg.ones(1000), p=0.25)
+    >>> sorted({round(v, 4) for v in y.tolist()}), abs(y.mean().item() - 1) < 0.1   # 0 or 1/(1 - p); mean ≈ 1
+    ([0.0, 1.3333], True)
+    >>> tg.nn.functional.dropout(tg.ones(3), p=0.25, training=False).tolist()
+    [1.0, 1.0, 1.0]
     """
     _check_unit("dropout", "p", p)
     _float_input("dropout", input)

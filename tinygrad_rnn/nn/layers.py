@@ -9,15 +9,42 @@ from .. import backend, creation, ops
 from ..tensor import Tensor
 from . import functional as F
 from . import init
+from ._docstrings import PLACEMENT, shared_docstring
 from .module import Module, Parameter
+
+_PLACED = shared_docstring(placement=PLACEMENT)  # the last two arguments (see _docstrings.py)
 
 
 def _parameter(*shape, dtype=np.float32, device=None):
     return Parameter(creation.zeros(*shape, dtype=dtype, device=device))
 
 
+@_PLACED
 class Linear(Module):
-    """y = x Wᵀ + b, with W of shape (out_features, in_features), initialised U(-1/√in, 1/√in)."""
+    """y = x Wᵀ + b over the last axis of x, as ``torch.nn.Linear``.
+
+    Args:
+        in_features: the size of each input's last axis.
+        out_features: the size of each output's last axis.
+        bias: False leaves out b (``bias`` is then None). Default: True.
+        {placement}
+
+    Shape:
+        - input: (*, in_features), any number of leading axes.
+        - output: (*, out_features).
+
+    Attributes:
+        weight: W, (out_features, in_features), initialised U(-1/√in_features, 1/√in_features).
+        bias: b, (out_features,), initialised likewise.
+
+    >>> import tinygrad_rnn as tg
+    >>> layer = tg.nn.Linear(3, 2)
+    >>> y = layer(tg.ones(4, 5, 3))
+    >>> y.shape, layer.weight.shape, layer.bias.shape
+    ((4, 5, 2), (2, 3), (2,))
+    >>> tg.nn.Linear(3, 2, bias=False).bias is None
+    True
+    """
 
     def __init__(self, in_features, out_features, bias=True, dtype=np.float32, device=None):
         super().__init__()
@@ -43,8 +70,30 @@ class Linear(Module):
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
 
 
+@_PLACED
 class Embedding(Module):
-    """Rows of a (num_embeddings, embedding_dim) table, picked by integer indices; initialised N(0, 1)."""
+    """Rows of a (num_embeddings, embedding_dim) table, picked by integer indices, as
+    ``torch.nn.Embedding``: a token's index becomes a vector the model learns.
+
+    Args:
+        num_embeddings: the number of rows, e.g. the size of a vocabulary.
+        embedding_dim: the size of each row.
+        {placement}
+
+    Shape:
+        - input: (*), integers in [0, num_embeddings): a tensor, array or list.
+        - output: (*, embedding_dim).
+
+    Attributes:
+        weight: (num_embeddings, embedding_dim), initialised N(0, 1).
+
+    >>> import tinygrad_rnn as tg
+    >>> emb = tg.nn.Embedding(10, 3)
+    >>> emb(tg.Tensor([[1, 2], [1, 9]])).shape
+    (2, 2, 3)
+    >>> emb([4]).tolist() == emb.weight[4:5].tolist()
+    True
+    """
 
     def __init__(self, num_embeddings, embedding_dim, dtype=np.float32, device=None):
         super().__init__()
@@ -69,18 +118,35 @@ class Embedding(Module):
         return f"{self.num_embeddings}, {self.embedding_dim}"
 
 
+@_PLACED
 class LayerNorm(Module):
-    """y = (x - E[x]) / √(Var[x] + ε) · γ + β over the last ``len(normalized_shape)`` axes (Ba et al., 2016).
+    """y = (x - E[x]) / √(Var[x] + ε) · γ + β over the last ``len(normalized_shape)`` axes (Ba et al., 2016),
+    as ``torch.nn.LayerNorm``.
 
-    E and Var are the mean and the biased variance (divided by n, as torch) of each slice;
-    γ (``weight``) starts at ones and β (``bias``) at zeros, both of ``normalized_shape``,
-    and are left out with ``elementwise_affine=False`` (β alone with ``bias=False``).
+    E and Var are the mean and the biased variance (divided by n, as torch) of each slice.
     Written with primitive ops, so the gradient comes from theirs.
 
+    Args:
+        normalized_shape: the shape of the trailing axes normalized together, an int or a tuple.
+        eps: ε, added to the variance. Default: 1e-5.
+        elementwise_affine: False leaves out γ and β. Default: True.
+        bias: False leaves out β alone. Default: True.
+        {placement}
+
+    Shape:
+        - input: (*, *normalized_shape).
+        - output: the input's shape.
+
+    Attributes:
+        weight: γ, of ``normalized_shape``, starting at ones (None without ``elementwise_affine``).
+        bias: β, of ``normalized_shape``, starting at zeros (None without it, or with ``bias=False``).
+
     >>> import tinygrad_rnn as tg
-    >>> tg.nn.LayerNorm(2)(tg.Tensor([[1.0, 3.0], [5.0, 5.0]]))
-    tensor([[-0.999995,  0.999995],
-            [ 0.      ,  0.      ]], op=add)
+    >>> norm = tg.nn.LayerNorm(2)
+    >>> norm(tg.Tensor([[1.0, 3.0], [5.0, 5.0]])).numpy().round(4).tolist()
+    [[-1.0, 1.0], [0.0, 0.0]]
+    >>> norm.weight.tolist(), norm.bias.tolist()
+    ([1.0, 1.0], [0.0, 0.0])
     """
 
     def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True, dtype=np.float32, device=None):
@@ -124,7 +190,23 @@ class LayerNorm(Module):
 
 
 class Dropout(Module):
-    """Inverted dropout while training (p = 1 drops everything); the identity in eval mode."""
+    """Inverted dropout while training, as ``torch.nn.Dropout``: each element is zeroed with
+    probability p and the others scaled by 1/(1 - p), so the expectation is unchanged (p = 1
+    drops everything); the identity in eval mode (``model.eval()``). See ``F.dropout``.
+
+    Args:
+        p: the probability of zeroing an element, in [0, 1]. Default: 0.5.
+
+    Shape:
+        - input: any shape, floating point.
+        - output: the input's shape.
+
+    >>> import tinygrad_rnn as tg
+    >>> tg.manual_seed(0)
+    >>> drop = tg.nn.Dropout(0.5)
+    >>> sorted(set(drop(tg.ones(1000)).tolist())), drop.eval()(tg.ones(3)).tolist()
+    ([0.0, 2.0], [1.0, 1.0, 1.0])
+    """
 
     def __init__(self, p=0.5):
         super().__init__()
@@ -139,15 +221,36 @@ class Dropout(Module):
 
 
 class Tanh(Module):
+    """tanh, elementwise, as a module (``torch.nn.Tanh``): for ``Sequential``.
+
+    >>> import tinygrad_rnn as tg
+    >>> tg.nn.Tanh()(tg.Tensor([0.0, 100.0])).tolist()
+    [0.0, 1.0]
+    """
+
     def forward(self, x):
         return x.tanh()
 
 
 class Sigmoid(Module):
+    """σ(x) = 1 / (1 + e⁻ˣ), elementwise, as a module (``torch.nn.Sigmoid``).
+
+    >>> import tinygrad_rnn as tg
+    >>> tg.nn.Sigmoid()(tg.Tensor([0.0, 100.0])).tolist()
+    [0.5, 1.0]
+    """
+
     def forward(self, x):
         return x.sigmoid()
 
 
 class ReLU(Module):
+    """max(x, 0), elementwise, as a module (``torch.nn.ReLU``).
+
+    >>> import tinygrad_rnn as tg
+    >>> tg.nn.ReLU()(tg.Tensor([-1.0, 2.0])).tolist()
+    [0.0, 2.0]
+    """
+
     def forward(self, x):
         return x.relu()

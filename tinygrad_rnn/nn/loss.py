@@ -8,7 +8,28 @@ first batch.
 """
 
 from . import functional as F
+from ._docstrings import shared_docstring
 from .module import Module
+
+# What the losses' docstrings share (see _docstrings.py).
+_LOSS = shared_docstring(
+    reduction="""\
+reduction: how the losses of the elements are combined: "mean" averages them, "sum" adds
+    them up, "none" returns them. Default: "mean".""",
+    ignore_index="""\
+ignore_index: a target value that adds nothing to the loss and is not counted by "mean"
+    (padding). Default: -100.""",
+    pointwise_shapes="""\
+Shape:
+    - input: any shape, floating point.
+    - target: the input's shape (a tensor, or numbers and arrays, which take the input's dtype).
+    - output: a 0-d tensor, or the input's shape with ``reduction="none"``.""",
+    class_shapes="""\
+Shape:
+    - input: (N, C) scores of C classes; or (N, C, d₁, ...), e.g. (batch, classes, time); or (C,).
+    - target: class indices in [0, C) or ``ignore_index``: (N,), (N, d₁, ...), or 0-d.
+    - output: a 0-d tensor, or the target's shape with ``reduction="none"``.""",
+)
 
 
 class _Loss(Module):
@@ -18,20 +39,37 @@ class _Loss(Module):
         self.reduction = reduction
 
 
+@_LOSS
 class MSELoss(_Loss):
-    """Mean squared error: ``F.mse_loss``.
+    """Mean squared error, ℓᵢ = (xᵢ - yᵢ)², as ``torch.nn.MSELoss`` (``F.mse_loss``).
+
+    Args:
+        {reduction}
+
+    {pointwise_shapes}
 
     >>> import tinygrad_rnn as tg
-    >>> tg.nn.MSELoss(reduction="sum")(tg.Tensor([1.0, 2.0]), tg.Tensor([0.0, 4.0]))
-    tensor(5.)
+    >>> tg.nn.MSELoss(reduction="sum")(tg.Tensor([1.0, 2.0]), tg.Tensor([0.0, 4.0])).item()
+    5.0
     """
 
     def forward(self, input, target):
         return F.mse_loss(input, target, reduction=self.reduction)
 
 
+@_LOSS
 class L1Loss(_Loss):
-    """Mean absolute error: ``F.l1_loss``."""
+    """Mean absolute error, ℓᵢ = |xᵢ - yᵢ|, as ``torch.nn.L1Loss`` (``F.l1_loss``).
+
+    Args:
+        {reduction}
+
+    {pointwise_shapes}
+
+    >>> import tinygrad_rnn as tg
+    >>> tg.nn.L1Loss()(tg.Tensor([1.0, 2.0]), [0.0, 4.0]).item()
+    1.5
+    """
 
     def forward(self, input, target):
         return F.l1_loss(input, target, reduction=self.reduction)
@@ -43,20 +81,46 @@ class _ClassLoss(_Loss):
         self.ignore_index = ignore_index
 
 
+@_LOSS
 class NLLLoss(_ClassLoss):
-    """Negative log-likelihood of class indices, from log-probabilities: ``F.nll_loss``."""
+    """Negative log-likelihood of class indices from log-probabilities, ℓₙ = -xₙ[tₙ], as
+    ``torch.nn.NLLLoss`` (``F.nll_loss``): after ``log_softmax``, it is the cross entropy.
+
+    Args:
+        {ignore_index}
+        {reduction}
+
+    {class_shapes}
+
+    >>> import tinygrad_rnn as tg
+    >>> logp = tg.Tensor([[-0.5, -1.0], [-2.0, -0.25]])
+    >>> tg.nn.NLLLoss()(logp, [1, 0]).item(), tg.nn.NLLLoss(ignore_index=0)(logp, [1, 0]).item()
+    (1.5, 1.0)
+    """
 
     def forward(self, input, target):
         return F.nll_loss(input, target, ignore_index=self.ignore_index, reduction=self.reduction)
 
 
+@_LOSS
 class CrossEntropyLoss(_ClassLoss):
-    """Cross entropy of class indices, from logits: ``F.cross_entropy`` (log-softmax then NLL).
+    """Cross entropy of class indices from logits, ℓₙ = logsumexp(xₙ) - xₙ[tₙ], as
+    ``torch.nn.CrossEntropyLoss`` (``F.cross_entropy``: log-softmax, then NLL); finite for any logits.
+
+    Args:
+        {ignore_index}
+        {reduction}
+        label_smoothing: ε in [0, 1]: the target becomes (1 - ε)·onehot(tₙ) + ε/C. Default: 0.
+
+    {class_shapes}
 
     >>> import tinygrad_rnn as tg
     >>> criterion = tg.nn.CrossEntropyLoss(ignore_index=-1)
-    >>> criterion(tg.Tensor([[0.0, 0.0], [1.0, 2.0]]), [1, -1])
-    tensor(0.6931472)
+    >>> round(criterion(tg.Tensor([[0.0, 0.0], [1.0, 2.0]]), [1, -1]).item(), 4)     # log 2
+    0.6931
+    >>> logits = tg.zeros(4, 10, 7)                              # (batch, classes, time)
+    >>> criterion(logits, tg.zeros(4, 7, dtype="int64")).shape
+    ()
     """
 
     def __init__(self, ignore_index=-100, reduction="mean", label_smoothing=0.0):
@@ -74,15 +138,40 @@ class CrossEntropyLoss(_ClassLoss):
         )
 
 
+@_LOSS
 class BCELoss(_Loss):
-    """Binary cross entropy of probabilities in [0, 1]: ``F.binary_cross_entropy``."""
+    """Binary cross entropy of probabilities x in [0, 1], ℓ = -[y log x + (1 - y) log(1 - x)]
+    (each log clamped at -100), as ``torch.nn.BCELoss`` (``F.binary_cross_entropy``).
+
+    Args:
+        {reduction}
+
+    {pointwise_shapes}
+
+    >>> import tinygrad_rnn as tg
+    >>> round(tg.nn.BCELoss()(tg.Tensor([0.5, 0.5]), [1.0, 0.0]).item(), 4)      # log 2
+    0.6931
+    """
 
     def forward(self, input, target):
         return F.binary_cross_entropy(input, target, reduction=self.reduction)
 
 
+@_LOSS
 class BCEWithLogitsLoss(_Loss):
-    """Binary cross entropy of logits (sigmoid inside, stable for any x): ``F.binary_cross_entropy_with_logits``."""
+    """Binary cross entropy of logits, ℓ = -[y log σ(x) + (1 - y) log(1 - σ(x))], the sigmoid
+    inside and stable for any x, as ``torch.nn.BCEWithLogitsLoss``
+    (``F.binary_cross_entropy_with_logits``).
+
+    Args:
+        {reduction}
+
+    {pointwise_shapes}
+
+    >>> import tinygrad_rnn as tg
+    >>> tg.nn.BCEWithLogitsLoss(reduction="none")(tg.Tensor([100.0, -100.0]), [1.0, 0.0]).tolist()
+    [0.0, 0.0]
+    """
 
     def forward(self, input, target):
         return F.binary_cross_entropy_with_logits(input, target, reduction=self.reduction)

@@ -11,7 +11,13 @@ IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_k
 
 
 class Parameter(Tensor):
-    """A tensor that is a module's weight: a leaf that requires grad, listed by ``parameters()``."""
+    """A tensor that is a module's weight: a leaf that requires grad, listed by ``parameters()``.
+
+    >>> import tinygrad_rnn as tg
+    >>> w = tg.nn.Parameter(tg.zeros(2, 3))
+    >>> w.requires_grad, w.is_leaf, w.shape
+    (True, True, (2, 3))
+    """
 
     __slots__ = ()
 
@@ -28,6 +34,20 @@ class Module:
     Registration keeps assignment order (a re-assigned name keeps its place), so
     ``named_parameters()`` and ``state_dict()`` are deterministic. As in torch, a name that
     holds a Parameter (or a Module) accepts only another Parameter (Module) or None.
+
+    >>> import tinygrad_rnn as tg
+    >>> class TwoLayers(tg.nn.Module):
+    ...     def __init__(self):
+    ...         super().__init__()
+    ...         self.hidden = tg.nn.Linear(3, 4)
+    ...         self.out = tg.nn.Linear(4, 1)
+    ...     def forward(self, x):
+    ...         return self.out(self.hidden(x).tanh())
+    >>> model = TwoLayers()
+    >>> model(tg.zeros(2, 3)).shape
+    (2, 1)
+    >>> [name for name, _ in model.named_parameters()]
+    ['hidden.weight', 'hidden.bias', 'out.weight', 'out.bias']
     """
 
     def __init__(self):
@@ -62,7 +82,15 @@ class Module:
         object.__delattr__(self, name)
 
     def register_parameter(self, name, value):
-        """Register ``value`` (a Parameter, or None for an absent one, like a disabled bias)."""
+        """Register ``value`` (a Parameter, or None for an absent one, like a disabled bias).
+
+        >>> import tinygrad_rnn as tg
+        >>> m = tg.nn.Module()
+        >>> m.register_parameter("scale", tg.nn.Parameter(tg.ones(2)))
+        >>> m.register_parameter("shift", None)
+        >>> [name for name, _ in m.named_parameters()], m.shift is None
+        (['scale'], True)
+        """
         if value is not None and not isinstance(value, Parameter):
             raise TypeError(f"register_parameter: {name!r} must be a Parameter or None, got {type(value).__name__}")
         self._modules.pop(name, None)
@@ -70,7 +98,14 @@ class Module:
         object.__setattr__(self, name, value)
 
     def add_module(self, name, module):
-        """Register ``module`` (or None) as the child ``name``."""
+        """Register ``module`` (or None) as the child ``name`` (what ``self.name = module`` does).
+
+        >>> import tinygrad_rnn as tg
+        >>> m = tg.nn.Module()
+        >>> m.add_module("encoder", tg.nn.Linear(2, 2))
+        >>> [name for name, _ in m.named_children()], [name for name, _ in m.named_parameters()]
+        (['encoder'], ['encoder.weight', 'encoder.bias'])
+        """
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"add_module: {name!r} must be a Module or None, got {type(module).__name__}")
         self._parameters.pop(name, None)
@@ -78,6 +113,15 @@ class Module:
         object.__setattr__(self, name, module)
 
     def forward(self, *args, **kwargs):
+        """What the module computes: subclasses write it, and ``module(x)`` calls it.
+
+        >>> import tinygrad_rnn as tg
+        >>> class Double(tg.nn.Module):
+        ...     def forward(self, x):
+        ...         return 2 * x
+        >>> Double()(tg.ones(2)).tolist()
+        [2.0, 2.0]
+        """
         raise NotImplementedError(f"{type(self).__name__} has no forward()")
 
     def __call__(self, *args, **kwargs):
@@ -85,16 +129,36 @@ class Module:
 
     # -- walking the tree ---------------------------------------------------------
     def named_children(self):
+        """(name, module) for each direct child, in registration order.
+
+        >>> import tinygrad_rnn as tg
+        >>> model = tg.nn.Sequential(tg.nn.Linear(2, 3), tg.nn.Tanh())
+        >>> [(name, type(m).__name__) for name, m in model.named_children()]
+        [('0', 'Linear'), ('1', 'Tanh')]
+        """
         for name, m in self._modules.items():
             if m is not None:
                 yield name, m
 
     def children(self):
+        """The direct children, in registration order.
+
+        >>> import tinygrad_rnn as tg
+        >>> [type(m).__name__ for m in tg.nn.Sequential(tg.nn.Linear(2, 3), tg.nn.Tanh()).children()]
+        ['Linear', 'Tanh']
+        """
         for _, m in self.named_children():
             yield m
 
     def named_modules(self, prefix="", remove_duplicate=True, _seen=None):
-        """This module and its descendants, depth first; a module reached twice is listed once."""
+        """(dotted name, module) for this module ("") and its descendants, depth first; a module
+        reached twice is listed once.
+
+        >>> import tinygrad_rnn as tg
+        >>> inner = tg.nn.Sequential(tg.nn.Linear(2, 2))
+        >>> [name for name, _ in tg.nn.Sequential(inner, tg.nn.Tanh()).named_modules()]
+        ['', '0', '0.0', '1']
+        """
         seen = set() if _seen is None else _seen
         if remove_duplicate:
             if id(self) in seen:
@@ -105,11 +169,23 @@ class Module:
             yield from child.named_modules(f"{prefix}.{name}" if prefix else name, remove_duplicate, seen)
 
     def modules(self):
+        """This module and its descendants, depth first.
+
+        >>> import tinygrad_rnn as tg
+        >>> [type(m).__name__ for m in tg.nn.Sequential(tg.nn.Linear(2, 2), tg.nn.Tanh()).modules()]
+        ['Sequential', 'Linear', 'Tanh']
+        """
         for _, m in self.named_modules():
             yield m
 
     def named_parameters(self, prefix="", recurse=True, remove_duplicate=True):
-        """(dotted name, Parameter) pairs in registration order; a shared Parameter is listed once."""
+        """(dotted name, Parameter) pairs in registration order; a shared Parameter is listed once.
+
+        >>> import tinygrad_rnn as tg
+        >>> model = tg.nn.Sequential(tg.nn.Linear(3, 2), tg.nn.Tanh(), tg.nn.Linear(2, 1))
+        >>> [(name, p.shape) for name, p in model.named_parameters()]
+        [('0.weight', (2, 3)), ('0.bias', (2,)), ('2.weight', (1, 2)), ('2.bias', (1,))]
+        """
         seen = set()
         modules = self.named_modules(prefix, remove_duplicate) if recurse else [(prefix, self)]
         for module_name, module in modules:
@@ -120,6 +196,12 @@ class Module:
                 yield (f"{module_name}.{name}" if module_name else name), p
 
     def parameters(self, recurse=True):
+        """The Parameters, as ``named_parameters()`` lists them: what an optimizer is given.
+
+        >>> import tinygrad_rnn as tg
+        >>> sum(p.numel() for p in tg.nn.LSTM(3, 4).parameters())    # 4·4·(3 + 4) weights, 2·4·4 biases
+        144
+        """
         for _, p in self.named_parameters(recurse=recurse):
             yield p
 
@@ -128,6 +210,10 @@ class Module:
         """An ordered dict from parameter names to NumPy arrays (copies, on the host).
 
         As in torch, a parameter shared by two modules appears under both names.
+
+        >>> import tinygrad_rnn as tg
+        >>> {name: array.shape for name, array in tg.nn.Linear(3, 2).state_dict().items()}
+        {'weight': (2, 3), 'bias': (2,)}
         """
         return OrderedDict(
             (name, np.array(p.numpy(), copy=True)) for name, p in self.named_parameters(remove_duplicate=False)
@@ -140,6 +226,13 @@ class Module:
         keeps its identity and device. Every problem (wrong shapes or dtypes, and with
         ``strict`` missing and unexpected keys) is reported in one error, raised before any
         parameter changes. Returns ``(missing_keys, unexpected_keys)``.
+
+        >>> import tinygrad_rnn as tg
+        >>> a, b = tg.nn.Linear(3, 2), tg.nn.Linear(3, 2)
+        >>> b.load_state_dict(a.state_dict())
+        IncompatibleKeys(missing_keys=[], unexpected_keys=[])
+        >>> b.weight.tolist() == a.weight.tolist()
+        True
         """
         own = OrderedDict(self.named_parameters(remove_duplicate=False))
         missing = [k for k in own if k not in state_dict]
@@ -176,6 +269,12 @@ class Module:
 
         Parameters (and their gradients) are converted in place, so they keep their
         identity and optimizers holding them stay valid.
+
+        >>> import tinygrad_rnn as tg
+        >>> layer = tg.nn.Linear(3, 2)
+        >>> weight = layer.weight
+        >>> layer.to("cpu", "float64") is layer, weight.dtype, weight.device, layer.weight is weight
+        (True, dtype('float64'), device('cpu'), True)
         """
         device, dtype = backend.device_and_dtype(args, device, dtype)
         if dtype is not None:
@@ -193,19 +292,56 @@ class Module:
         return self
 
     def float(self):
+        """Make every parameter float32, in place; returns the module.
+
+        >>> import tinygrad_rnn as tg
+        >>> tg.nn.Linear(3, 2, dtype="float64").float().weight.dtype
+        dtype('float32')
+        """
         return self.to(np.float32)
 
     def double(self):
+        """Make every parameter float64, in place (for ``gradcheck``); returns the module.
+
+        >>> import tinygrad_rnn as tg
+        >>> tg.nn.Linear(3, 2).double().weight.dtype
+        dtype('float64')
+        """
         return self.to(np.float64)
 
     def cpu(self):
+        """Move every parameter to the CPU, in place; returns the module.
+
+        >>> import tinygrad_rnn as tg
+        >>> tg.nn.Linear(3, 2).cpu().weight.device
+        device('cpu')
+        """
         return self.to("cpu")
 
     def cuda(self):
+        """Move every parameter to the GPU, in place; returns the module. Needs CuPy and a GPU.
+
+        >>> import tinygrad_rnn as tg
+        >>> layer = tg.nn.Linear(3, 2, device="cpu")
+        >>> if tg.cuda.is_available():
+        ...     layer = layer.cuda()
+        >>> layer(tg.zeros(1, 3, device=layer.weight.device)).shape
+        (1, 2)
+        """
         return self.to("cuda")
 
     def zero_grad(self, set_to_none=True):
-        """Drop every parameter's gradient (or, with ``set_to_none=False``, fill it with zeros)."""
+        """Drop every parameter's gradient (or, with ``set_to_none=False``, fill it with zeros).
+
+        >>> import tinygrad_rnn as tg
+        >>> layer = tg.nn.Linear(3, 1)
+        >>> layer(tg.ones(1, 3)).sum().backward()
+        >>> layer.weight.grad.tolist()
+        [[1.0, 1.0, 1.0]]
+        >>> layer.zero_grad()
+        >>> layer.weight.grad is None
+        True
+        """
         for p in self.parameters():
             if set_to_none or p.grad is None:
                 p.grad = None
@@ -213,7 +349,13 @@ class Module:
                 p.grad.data[...] = 0
 
     def train(self, mode=True):
-        """Set ``training`` on this module and all its descendants (Dropout reads it)."""
+        """Set ``training`` on this module and all its descendants (Dropout reads it); returns the module.
+
+        >>> import tinygrad_rnn as tg
+        >>> model = tg.nn.Sequential(tg.nn.Linear(2, 2), tg.nn.Dropout(0.5))
+        >>> model.train(False)[1].training, model.train()[1].training
+        (False, True)
+        """
         if not isinstance(mode, bool):
             raise ValueError(f"train: mode must be True or False, got {mode!r}")
         for m in self.modules():
@@ -221,15 +363,35 @@ class Module:
         return self
 
     def eval(self):
+        """``train(False)``: dropout off, for evaluation; returns the module.
+
+        >>> import tinygrad_rnn as tg
+        >>> model = tg.nn.Sequential(tg.nn.Linear(2, 2), tg.nn.Dropout(0.5)).eval()
+        >>> model.training, model[1].training
+        (False, False)
+        """
         return self.train(False)
 
     def requires_grad_(self, requires_grad=True):
+        """Switch gradients on or off for every parameter (``False`` freezes the module); returns it.
+
+        >>> import tinygrad_rnn as tg
+        >>> frozen = tg.nn.Linear(3, 2).requires_grad_(False)
+        >>> [p.requires_grad for p in frozen.parameters()]
+        [False, False]
+        """
         for p in self.parameters():
             p.requires_grad_(requires_grad)
         return self
 
     # -- printing -----------------------------------------------------------------
     def extra_repr(self):
+        """What ``repr(module)`` shows inside its parentheses; subclasses write it.
+
+        >>> import tinygrad_rnn as tg
+        >>> tg.nn.Linear(3, 2).extra_repr()
+        'in_features=3, out_features=2, bias=True'
+        """
         return ""
 
     def __repr__(self):
@@ -247,6 +409,17 @@ class Sequential(Module):
     """Modules applied in order: ``Sequential(Linear(4, 8), Tanh(), Linear(8, 1))``, named "0", "1", ...
 
     An ``OrderedDict`` of named modules works too, as in torch.
+
+    >>> import tinygrad_rnn as tg
+    >>> model = tg.nn.Sequential(tg.nn.Linear(4, 8), tg.nn.Tanh(), tg.nn.Linear(8, 1))
+    >>> model(tg.zeros(5, 4)).shape, len(model), type(model[1]).__name__
+    ((5, 1), 3, 'Tanh')
+    >>> model
+    Sequential(
+      (0): Linear(in_features=4, out_features=8, bias=True)
+      (1): Tanh()
+      (2): Linear(in_features=8, out_features=1, bias=True)
+    )
     """
 
     def __init__(self, *modules):

@@ -6,27 +6,132 @@ step then adds one recurrent matmul (``cell.step``). The graph is stamped with s
 ``layer{k}`` / ``forward`` or ``reverse`` / ``t{t}``, so a drawing can group it.
 """
 
+import textwrap
+
 import numpy as np
 
 from .. import backend, ops
 from ..autograd import long_graph, scope
 from ..tensor import Tensor
 from . import functional as F
+from ._docstrings import PLACEMENT, sections, shared_docstring
 from .cells import CIFGLSTMCell, GreffLSTMCell, GRUCell, LSTMCell, PeepholeLSTMCell, RNNCell
 from .module import Module
 
 
-class RecurrentLayer(Module):
-    """A stack of ``num_layers`` recurrent cells run over a sequence.
+def _inputs_outputs(cell_state, width):
+    """The Inputs and Outputs sections of a layer whose state is h alone, or (h, c); ``width``
+    names h_t's width (H, or LSTM's H_out)."""
+    if cell_state:
+        initial = f"hx = (h_0, c_0): h_0 (D·num_layers, B, {width}) and c_0 (D·num_layers, B, H)"
+        final = f"(h_n, c_n): h_n (D·num_layers, B, {width}) and c_n (D·num_layers, B, H)"
+    else:
+        initial = f"hx = h_0: (D·num_layers, B, {width})"
+        final = f"h_n: (D·num_layers, B, {width})"
+    return f"""\
+Inputs:
+    - input: (T, B, I), (B, T, I) with ``batch_first``, or (T, I) for one unbatched sequence.
+    - {initial} (without B unbatched):
+      the initial states of every layer and direction (layer k's forward direction at
+      D·k, its reverse at D·k + 1). Default: zeros.
+    - lengths: (B,) integers in [1, T], the length of each sequence of a batch padded to
+      T steps (a list, array or tensor). Default: None, every sequence T steps long.
 
-    ``forward(input, hx=None, lengths=None)``: input (T, B, I), or (B, T, I) with
-    ``batch_first``, or unbatched (T, I). Returns ``output, h_n`` (``output, (h_n, c_n)`` for
-    the LSTM family): output (T, B, D·H) holds the last layer's h_t of every step (both
-    directions concatenated), h_n and c_n (num_layers·D, B, H) the final states.
-    ``lengths`` (B,) gives each sequence's length: outputs past it are zero and the final
-    state is the one after its last valid step (in reverse, the one after step 0).
-    Parameters are named as PyTorch's: ``weight_ih_l{k}``, ``bias_hh_l{k}_reverse``, ...;
-    assigning one (``layer.weight_hh_l0 = other``, to tie weights) is what forward uses.
+Outputs:
+    - output: (T, B, D·{width}), (B, T, D·{width}) with ``batch_first``, or (T, D·{width})
+      unbatched: the last layer's h_t at every step, both directions side by side; zeros
+      past a sequence's length.
+    - {final} (without B unbatched):
+      the final states of every layer and direction, taken after each sequence's last
+      step (in the reverse direction, after step 0)."""
+
+
+def _weights(width):
+    """The Attributes section: the parameters of every layer (``width``: h_t's, H or H_out)."""
+    return f"""\
+weight_ih_l{{k}}: (G·H, I) for k = 0, else (G·H, D·{width}): layer k's input weights, the
+    gate blocks stacked in the cell's order.
+weight_hh_l{{k}}: (G·H, {width}), layer k's recurrent weights.
+bias_ih_l{{k}}: (G·H,), layer k's input biases (absent with ``bias=False``).
+bias_hh_l{{k}}: (G·H,), layer k's recurrent biases.
+weight_ih_l{{k}}_reverse: and every other name with ``_reverse``: the reverse direction's, when
+    bidirectional."""
+
+
+# What the sequence layers' docstrings share (see _docstrings.py). D is 2 when bidirectional, else
+# 1; G is the cell's number of gate blocks; H_out is the width of LSTM's h_t, proj_size if set, else H.
+_LAYER_ARGUMENTS = """\
+input_size: the number of features of the input x_t (I).
+hidden_size: the number of features of the state h_t (H).
+num_layers: how many layers are stacked, each reading the outputs of the one below. Default: 1.
+bias: False leaves out the biases ``bias_ih_l{k}`` and ``bias_hh_l{k}``. Default: True.
+batch_first: True takes the input and gives the output as (B, T, ·) instead of (T, B, ·);
+    the states stay (D·num_layers, B, ·). Default: False.
+dropout: the probability of dropout on the outputs of each layer but the last, while
+    training. Default: 0.
+bidirectional: True adds a reverse direction to each layer, run from the last step back to
+    the first, whose outputs are joined to the forward direction's (D = 2). Default: False."""
+_LAYER = shared_docstring(
+    arguments=_LAYER_ARGUMENTS,
+    keywords=PLACEMENT,
+    h_sequence=_inputs_outputs(cell_state=False, width="H"),
+    hc_sequence=_inputs_outputs(cell_state=True, width="H"),
+    # everything from Args to Attributes, for a layer with no options of its own
+    plain=sections(
+        _LAYER_ARGUMENTS,
+        PLACEMENT,
+        _inputs_outputs(cell_state=False, width="H"),
+        "Attributes:\n" + textwrap.indent(_weights("H"), "    "),
+    ),
+    # the Args, Keyword Args, Inputs and Outputs of an LSTM layer whose only option is forget_bias
+    forget_gated=sections(
+        _LAYER_ARGUMENTS,
+        PLACEMENT + "\nforget_bias: the forget gate's bias at start, as LSTM's. Default: None.",
+        _inputs_outputs(cell_state=True, width="H"),
+    ),
+    projected_sequence=_inputs_outputs(cell_state=True, width="H_out"),
+    weights=_weights("H"),
+    projected_weights=_weights("H_out"),
+)
+
+
+@_LAYER
+class RecurrentLayer(Module):
+    """Base of the sequence layers: ``num_layers`` layers of cells of ``cell_class``, stacked
+    and run over a sequence, optionally in both directions (``torch.nn.RNNBase``'s role).
+
+    Each layer's cell reads the input (layer 0) or the outputs of the layer below at every
+    step; the input's share of every gate is computed for many steps in one matrix product,
+    and each step adds the recurrent one. The graph is stamped with the scopes ``layer{k}`` /
+    ``forward`` or ``reverse`` / ``t{t}``, so drawings can group it. Parameters are named as
+    PyTorch's, ``weight_ih_l{k}``, ``bias_hh_l{k}_reverse``, ...; assigning one
+    (``layer.weight_hh_l0 = other``, to tie weights) is what forward uses. Every parameter
+    starts U(-1/√H, 1/√H). Below, D is 2 when bidirectional, else 1; G is the cell's number
+    of gate blocks; H_out is the width of h_t: H, or LSTM's proj_size.
+
+    Args:
+        {arguments}
+
+    Keyword Args:
+        {keywords}
+        proj_size: passed on to each cell: LSTMCell's projection of h_t (nn.LSTM). Default: 0.
+        cell_options: passed on to each cell (``forget_bias``, ``variant``, ...).
+
+    Attributes:
+        {projected_weights}
+
+    Any cell makes a layer:
+
+    >>> import tinygrad_rnn as tg
+    >>> class LeakyCell(tg.nn.RecurrentCell):
+    ...     gate_names = "h"
+    ...     def step(self, xw, h, w_hh_t):
+    ...         return ((h + tg.addmm(xw, h, w_hh_t).tanh()) * 0.5).named("h")
+    >>> class Leaky(tg.nn.RecurrentLayer):
+    ...     cell_class = LeakyCell
+    >>> out, h_n = Leaky(3, 4, num_layers=2)(tg.zeros(5, 2, 3))
+    >>> out.shape, h_n.shape
+    ((5, 2, 4), (2, 2, 4))
     """
 
     cell_class = None
@@ -81,14 +186,43 @@ class RecurrentLayer(Module):
 
     @property
     def output_size(self):
-        """The width of a step's output: h_t's size (hidden_size, or LSTM's proj_size) times directions."""
+        """The width of a step's output: h_t's size (hidden_size, or LSTM's proj_size) times directions.
+
+        >>> import tinygrad_rnn as tg
+        >>> tg.nn.LSTM(3, 8, proj_size=4, bidirectional=True).output_size
+        8
+        """
         return (self.proj_size or self.hidden_size) * self.num_directions
 
     @property
     def num_directions(self):
+        """D: 2 when bidirectional, else 1.
+
+        >>> import tinygrad_rnn as tg
+        >>> tg.nn.GRU(3, 4, bidirectional=True).num_directions
+        2
+        """
         return 2 if self.bidirectional else 1
 
     def forward(self, input, hx=None, lengths=None):
+        """Run the layers over the sequence ``input``: returns ``output, h_n``, or
+        ``output, (h_n, c_n)`` for the LSTM family (the layer's Inputs and Outputs give the shapes).
+
+        Args:
+            input: the sequence, (T, B, I) ((B, T, I) with ``batch_first``), or (T, I).
+            hx: the initial states, h_0 or (h_0, c_0); None (default) is zeros.
+            lengths: each sequence's length in a padded batch; None (default): T for all.
+
+        A padded batch: past its length a sequence outputs zeros and keeps its state.
+
+        >>> import tinygrad_rnn as tg
+        >>> lstm = tg.nn.LSTM(3, 4, batch_first=True)
+        >>> out, (h_n, c_n) = lstm(tg.ones(2, 5, 3), lengths=[5, 2])
+        >>> out.shape, h_n.shape, out[1, 2:].abs().max().item()
+        ((2, 5, 4), (1, 2, 4), 0.0)
+        >>> h_n[0, 1].tolist() == out[1, 1].tolist()
+        True
+        """
         with long_graph():
             return self._forward(input, hx, lengths)
 
@@ -231,15 +365,30 @@ def _check_int(layer, what, value, least):
         raise ValueError(f"{layer}: {what} must be {rule}, got {value!r}")
 
 
+@_LAYER
 class RNN(RecurrentLayer):
-    """Elman RNN over a sequence, as ``torch.nn.RNN`` (same positional arguments): each step
-    h_t = tanh(x_t W_ihᵀ + b_ih + h_{t-1} W_hhᵀ + b_hh) (``nonlinearity="relu"``: relu).
-    See RecurrentLayer for the shapes of ``forward``'s input and outputs.
+    """A multi-layer Elman RNN over a sequence, as ``torch.nn.RNN`` (the same arguments, in the
+    same order). Each layer runs RNNCell at every step (G = 1):
+
+        h_t = tanh(x_t W_ihᵀ + b_ih + h_{t-1} W_hhᵀ + b_hh)     (nonlinearity="relu": relu)
+
+    Args:
+        {arguments}
+        nonlinearity: "tanh" or "relu"; the fourth positional argument. Default: "tanh".
+
+    Keyword Args:
+        {keywords}
+
+    {h_sequence}
+
+    Attributes:
+        {weights}
 
     >>> import tinygrad_rnn as tg
-    >>> out, h_n = tg.nn.RNN(3, 5, 2, "relu")(tg.randn(7, 4, 3))
-    >>> out.shape, h_n.shape
-    ((7, 4, 5), (2, 4, 5))
+    >>> rnn = tg.nn.RNN(3, 5, 2, "relu")
+    >>> out, h_n = rnn(tg.randn(7, 4, 3))
+    >>> out.shape, h_n.shape, rnn.weight_ih_l1.shape
+    ((7, 4, 5), (2, 4, 5), (5, 5))
     """
 
     cell_class = RNNCell
@@ -268,21 +417,50 @@ class RNN(RecurrentLayer):
         return super().extra_repr() + ("" if self.nonlinearity == "tanh" else f", nonlinearity={self.nonlinearity!r}")
 
 
+@_LAYER
 class LSTM(RecurrentLayer):
-    """LSTM over a sequence, as ``torch.nn.LSTM`` (same positional arguments, ``proj_size``
-    too); the gate equations are LSTMCell's. Beyond PyTorch: ``forget_bias`` (the forget
-    gate's bias at start) and ``fused=True`` (one node per step for the elementwise part:
-    faster, same numbers; see nn/fused.py).
+    """A multi-layer LSTM over a sequence, as ``torch.nn.LSTM`` (the same arguments, in the same
+    order, ``proj_size`` included). Each layer runs LSTMCell at every step (G = 4, blocks i, f, g, o):
 
-    ``forward(input, hx=None, lengths=None)`` returns ``output, (h_n, c_n)``: output
-    (T, B, D·H_out), h_n (num_layers·D, B, H_out), c_n (num_layers·D, B, H), where D is 2
-    when bidirectional and H_out is proj_size when set, else hidden_size.
+        i_t = σ(W_ii x_t + b_ii + W_hi h_{t-1} + b_hi)       f_t, o_t likewise
+        g_t = tanh(W_ig x_t + b_ig + W_hg h_{t-1} + b_hg)
+        c_t = f_t * c_{t-1} + i_t * g_t
+        h_t = o_t * tanh(c_t)                                  (times W_hr with proj_size)
+
+    Beyond PyTorch: ``forget_bias`` and ``fused``.
+
+    Args:
+        {arguments}
+        proj_size: P > 0 projects each h_t to P features, h_t = W_hr (o_t * tanh(c_t)), with
+            ``weight_hr_l{k}`` (P, H); then H_out = P. Must be smaller than hidden_size.
+            Default: 0 (no projection, H_out = H).
+
+    Keyword Args:
+        {keywords}
+        forget_bias: the forget gate's bias at start: in every layer and direction the f block
+            of ``bias_ih_l{k}`` is set to it and that of ``bias_hh_l{k}`` to 0, so f_t starts
+            near σ(forget_bias). 1 is a common choice (σ(1) ≈ 0.73): the cell state, and the
+            gradient along it, lasts longer at the start of training. Needs ``bias=True``.
+            Default: None (the random initialisation, as PyTorch).
+        fused: True computes everything after a step's matrix products in one node,
+            ``lstm_step`` (faster on small layers, the same numbers; drawings then show one
+            box per step). Default: False.
+
+    {projected_sequence}
+
+    Attributes:
+        {projected_weights}
+        weight_hr_l{k}: (P, H), layer k's projection, with ``proj_size``.
 
     >>> import tinygrad_rnn as tg
     >>> lstm = tg.nn.LSTM(3, 8, num_layers=2, proj_size=4, forget_bias=1.0)
     >>> out, (h_n, c_n) = lstm(tg.randn(5, 2, 3))
     >>> out.shape, h_n.shape, c_n.shape
     ((5, 2, 4), (2, 2, 4), (2, 2, 8))
+    >>> lstm.bias_ih_l0[8:16].tolist() == [1.0] * 8            # the f block: rows H to 2H
+    True
+    >>> lstm.weight_hh_l0.shape, lstm.weight_hr_l0.shape          # (4H, P), (P, H)
+    ((32, 4), (4, 8))
     """
 
     cell_class = LSTMCell
@@ -312,34 +490,116 @@ class LSTM(RecurrentLayer):
         )  # fmt: skip
 
 
+@_LAYER
 class GRU(RecurrentLayer):
-    """GRU over a sequence, as ``torch.nn.GRU`` (same positional arguments); see GRUCell."""
+    """A multi-layer GRU over a sequence, as ``torch.nn.GRU`` (the same arguments, in the same
+    order). Each layer runs GRUCell at every step (G = 3, blocks r, z, n):
+
+        r_t = σ(W_ir x_t + b_ir + W_hr h_{t-1} + b_hr)
+        z_t = σ(W_iz x_t + b_iz + W_hz h_{t-1} + b_hz)
+        n_t = tanh(W_in x_t + b_in + r_t * (W_hn h_{t-1} + b_hn))
+        h_t = (1 - z_t) * n_t + z_t * h_{t-1}
+
+    {plain}
+
+    >>> import tinygrad_rnn as tg
+    >>> gru = tg.nn.GRU(3, 5, bidirectional=True)
+    >>> out, h_n = gru(tg.randn(7, 4, 3))
+    >>> out.shape, h_n.shape, gru.weight_hh_l0_reverse.shape
+    ((7, 4, 10), (2, 4, 5), (15, 5))
+    """
 
     cell_class = GRUCell
 
 
+@_LAYER
 class PeepholeLSTM(RecurrentLayer):
-    """Peephole LSTM over a sequence; adds ``weight_c{i,f,o}_l{k}`` to LSTM's parameters.
-    ``forget_bias`` as LSTM's."""
+    """A multi-layer peephole LSTM over a sequence: each layer runs PeepholeLSTMCell at every
+    step (G = 4), whose gates also read the cell state, one weight per unit:
+
+        i_t = σ(W_i·[h_{t-1}, x_t] + w_ci * c_{t-1} + b_i)     f_t likewise, with w_cf
+        o_t = σ(W_o·[h_{t-1}, x_t] + w_co * c_t + b_o)         (the new c_t)
+
+    {forget_gated}
+
+    Attributes:
+        {weights}
+        weight_ci_l{k}: (H,), layer k's input-gate peepholes; ``weight_cf_l{k}`` and
+            ``weight_co_l{k}`` likewise.
+
+    >>> import tinygrad_rnn as tg
+    >>> lstm = tg.nn.PeepholeLSTM(3, 5, forget_bias=1.0)
+    >>> out, (h_n, c_n) = lstm(tg.randn(7, 4, 3))
+    >>> out.shape, c_n.shape, lstm.weight_co_l0.shape
+    ((7, 4, 5), (1, 4, 5), (5,))
+    """
 
     cell_class = PeepholeLSTMCell
 
 
+@_LAYER
 class CIFGLSTM(RecurrentLayer):
-    """Coupled input-forget gate LSTM over a sequence; gate blocks f, g, o. ``forget_bias`` as LSTM's."""
+    """A multi-layer LSTM with coupled input and forget gates over a sequence: each layer runs
+    CIFGLSTMCell at every step (G = 3, blocks f, g, o), which writes exactly where it forgets:
+
+        c_t = f_t * c_{t-1} + (1 - f_t) * g_t
+
+    {forget_gated}
+
+    Attributes:
+        {weights}
+
+    >>> import tinygrad_rnn as tg
+    >>> lstm = tg.nn.CIFGLSTM(3, 5)
+    >>> out, (h_n, c_n) = lstm(tg.randn(7, 4, 3))
+    >>> out.shape, h_n.shape, lstm.weight_ih_l0.shape
+    ((7, 4, 5), (1, 4, 5), (15, 3))
+    """
 
     cell_class = CIFGLSTMCell
 
 
+@_LAYER
 class GreffLSTM(RecurrentLayer):
-    """The Greff et al. 2017 variants over a sequence: ``GreffLSTM(I, H, variant="NFG")``."""
+    """The LSTM variants of Greff et al. 2017 over a sequence: each layer runs GreffLSTMCell
+    (``GREFF_VARIANTS`` lists the variants) at every step; G is 3 for the variants that remove
+    a gate (NIG, NFG, NOG, CIFG), else 4.
+
+    Args:
+        {arguments}
+
+    Keyword Args:
+        {keywords}
+        variant: one of ``GREFF_VARIANTS``. Default: "vanilla", the peephole LSTM.
+        forget_bias: the forget gate's bias at start, as LSTM's (not for NFG and CIFG).
+            Default: None.
+
+    {hc_sequence}
+
+    Attributes:
+        {weights}
+        weight_ci_l{k}: (H,), the peepholes of each gate the variant keeps (none for NP).
+        weight_gg_l{k}: (3H, 3H), FGR's weights from the previous step's gates.
+
+    >>> import tinygrad_rnn as tg
+    >>> lstm = tg.nn.GreffLSTM(3, 5, variant="NFG")
+    >>> out, (h_n, c_n) = lstm(tg.randn(7, 4, 3))
+    >>> out.shape, c_n.shape, lstm.weight_ih_l0.shape
+    ((7, 4, 5), (1, 4, 5), (15, 3))
+    """
 
     cell_class = GreffLSTMCell
 
 
 def last_steps(output, lengths=None):
     """``output`` (T, B, C) read at each sequence's own last step: (B, C), differentiably.
-    With ``lengths`` None that is ``output[-1]``; else ``output[lengths[b] - 1, b]``."""
+    With ``lengths`` None that is ``output[-1]``; else ``output[lengths[b] - 1, b]``.
+
+    >>> import tinygrad_rnn as tg
+    >>> output = tg.arange(6.0).reshape(3, 2, 1)       # T = 3 steps of B = 2 sequences
+    >>> tg.nn.last_steps(output).tolist(), tg.nn.last_steps(output, [3, 1]).tolist()
+    ([[4.0], [5.0]], [[4.0], [1.0]])
+    """
     if lengths is None:
         return output[-1]
     xp = output.device.xp

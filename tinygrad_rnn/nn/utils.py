@@ -35,6 +35,13 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     ``error_if_nonfinite`` (which reads the total, so it waits for the GPU); otherwise the
     gradients are scaled by it anyway (to zeros and NaNs), as torch does, so the failure
     shows rather than hides.
+
+    >>> import tinygrad_rnn as tg
+    >>> a, b = tg.nn.Parameter([0.0]), tg.nn.Parameter([0.0, 0.0])
+    >>> a.grad, b.grad = tg.Tensor([3.0]), tg.Tensor([4.0, 0.0])
+    >>> total = tg.nn.utils.clip_grad_norm_([a, b], max_norm=1.0)
+    >>> total.item(), [round(g, 4) for g in a.grad.tolist() + b.grad.tolist()]
+    (5.0, [0.6, 0.8, 0.0])
     """
     norm_type = float(norm_type)
     if not (norm_type > 0):
@@ -73,7 +80,15 @@ def _norm(array, norm_type, xp):
 
 
 def clip_grad_value_(parameters, clip_value):
-    """Clamp every gradient entry into [−clip_value, clip_value], in place."""
+    """Clamp every gradient entry into [−clip_value, clip_value], in place.
+
+    >>> import tinygrad_rnn as tg
+    >>> w = tg.nn.Parameter([0.0, 0.0, 0.0])
+    >>> w.grad = tg.Tensor([-3.0, 0.5, 2.0])
+    >>> tg.nn.utils.clip_grad_value_(w, 1.0)
+    >>> w.grad.tolist()
+    [-1.0, 0.5, 1.0]
+    """
     clip_value = float(clip_value)
     if not (clip_value >= 0):
         raise ValueError(f"clip_grad_value_: clip_value must be >= 0, got {clip_value!r}")

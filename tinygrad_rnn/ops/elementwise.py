@@ -63,6 +63,13 @@ class Add(Function):
 
 
 def add(x, y):
+    """x + y (also ``x.add(y)``), broadcast as NumPy does; a Python number takes the tensor's dtype.
+
+    >>> import tinygrad_rnn as tg
+    >>> x = tg.Tensor([1.0, 2.0])
+    >>> tg.add(x, 1).tolist(), (x + x).tolist()
+    ([2.0, 3.0], [2.0, 4.0])
+    """
     return _binary(Add, x, y)
 
 
@@ -81,6 +88,12 @@ class Sub(Function):
 
 
 def sub(x, y):
+    """x - y (also ``x.sub(y)``), broadcast.
+
+    >>> import tinygrad_rnn as tg
+    >>> tg.sub(tg.Tensor([1.0, 2.0]), 0.5).tolist(), (1 - tg.Tensor([3.0])).tolist()
+    ([0.5, 1.5], [-2.0])
+    """
     return _binary(Sub, x, y)
 
 
@@ -103,6 +116,12 @@ class Mul(Function):
 
 
 def mul(x, y):
+    """x * y elementwise (also ``x.mul(y)``), broadcast: a (B, H) tensor times an (H,) one scales each column.
+
+    >>> import tinygrad_rnn as tg
+    >>> tg.mul(tg.Tensor([[1.0, 2.0], [3.0, 4.0]]), tg.Tensor([10.0, 0.5])).tolist()
+    [[10.0, 1.0], [30.0, 2.0]]
+    """
     return _binary(Mul, x, y)
 
 
@@ -125,6 +144,12 @@ class Div(Function):
 
 
 def div(x, y):
+    """x / y elementwise (also ``x.div(y)``), broadcast; 1/0 is inf, as IEEE says, with no warning.
+
+    >>> import tinygrad_rnn as tg
+    >>> tg.div(tg.Tensor([1.0, 3.0]), 2).tolist(), (1 / tg.Tensor([0.0])).tolist()
+    ([0.5, 1.5], [inf])
+    """
     return _binary(Div, x, y)
 
 
@@ -142,6 +167,12 @@ class Neg(Function):
 
 
 def neg(x):
+    """-x (also ``x.neg()``).
+
+    >>> import tinygrad_rnn as tg
+    >>> tg.neg(tg.Tensor([1.0, -2.0])).tolist()
+    [-1.0, 2.0]
+    """
     return Neg()(x)
 
 
@@ -189,7 +220,17 @@ class PowTensor(Function):
 
 
 def pow(x, p):
-    """x ** p: a number exponent, or a tensor (then either may be a number)."""
+    """x ** p (also ``x.pow(p)``): a number exponent, or a tensor (then either may be a number).
+
+    >>> import tinygrad_rnn as tg
+    >>> x = tg.Tensor([2.0, 3.0], requires_grad=True)
+    >>> y = tg.pow(x, 2)
+    >>> y.sum().backward()
+    >>> y.tolist(), x.grad.tolist()
+    ([4.0, 9.0], [4.0, 6.0])
+    >>> (2 ** tg.Tensor([3.0])).tolist()
+    [8.0]
+    """
     if is_tensor(p) or not is_tensor(x):
         return _binary(PowTensor, x, p)
     if not isinstance(p, (int, float)) or isinstance(p, bool):
@@ -212,6 +253,12 @@ class Exp(Function):
 
 
 def exp(x):
+    """eˣ elementwise (also ``x.exp()``); its gradient is eˣ itself.
+
+    >>> import tinygrad_rnn as tg
+    >>> tg.exp(tg.Tensor([0.0, 1.0], dtype="float64")).numpy().round(4).tolist()
+    [1.0, 2.7183]
+    """
     return Exp()(x)
 
 
@@ -230,6 +277,12 @@ class Log(Function):
 
 
 def log(x):
+    """ln x elementwise (also ``x.log()``); log 0 = -inf and log(-1) = nan, without warnings.
+
+    >>> import tinygrad_rnn as tg
+    >>> tg.log(tg.Tensor([1.0, 0.0])).tolist()
+    [0.0, -inf]
+    """
     return Log()(x)
 
 
@@ -248,6 +301,12 @@ class Sqrt(Function):
 
 
 def sqrt(x):
+    """√x elementwise (also ``x.sqrt()``).
+
+    >>> import tinygrad_rnn as tg
+    >>> tg.sqrt(tg.Tensor([4.0, 0.25])).tolist()
+    [2.0, 0.5]
+    """
     return Sqrt()(x)
 
 
@@ -265,6 +324,12 @@ class Abs(Function):
 
 
 def abs_(x):
+    """|x| elementwise: ``tg.abs(x)``, ``abs(x)`` or ``x.abs()``; the gradient is sign(x) (0 at 0).
+
+    >>> import tinygrad_rnn as tg
+    >>> tg.abs(tg.Tensor([-1.5, 0.0, 2.0])).tolist()
+    [1.5, 0.0, 2.0]
+    """
     return Abs()(x)
 
 
@@ -286,6 +351,12 @@ class Tanh(Function):
 
 
 def tanh(x):
+    """tanh x = (eˣ - e⁻ˣ) / (eˣ + e⁻ˣ), in (-1, 1) (also ``x.tanh()``); d tanh x / dx = 1 - tanh² x.
+
+    >>> import tinygrad_rnn as tg
+    >>> tg.tanh(tg.Tensor([0.0, 1.0, 100.0], dtype="float64")).numpy().round(4).tolist()
+    [0.0, 0.7616, 1.0]
+    """
     return Tanh()(x)
 
 
@@ -322,6 +393,12 @@ class Sigmoid(Function):
 
 
 def sigmoid(x):
+    """σ(x) = 1 / (1 + e⁻ˣ), in (0, 1), computed without overflow (also ``x.sigmoid()``).
+
+    >>> import tinygrad_rnn as tg
+    >>> tg.sigmoid(tg.Tensor([0.0, -200.0, 200.0])).tolist()
+    [0.5, 0.0, 1.0]
+    """
     return Sigmoid()(x)
 
 
@@ -344,6 +421,12 @@ class LogSigmoid(Function):
 
 
 def log_sigmoid(x):
+    """log σ(x) = -log(1 + e⁻ˣ) (also ``x.log_sigmoid()``), finite where σ(x) itself rounds to 0.
+
+    >>> import tinygrad_rnn as tg
+    >>> tg.log_sigmoid(tg.Tensor([-200.0, 0.0], dtype="float64")).numpy().round(4).tolist()
+    [-200.0, -0.6931]
+    """
     return LogSigmoid()(x)
 
 
@@ -361,6 +444,12 @@ class Relu(Function):
 
 
 def relu(x):
+    """max(x, 0) elementwise (also ``x.relu()``); the gradient is 1 where x > 0, else 0.
+
+    >>> import tinygrad_rnn as tg
+    >>> tg.relu(tg.Tensor([-1.0, 0.0, 2.0])).tolist()
+    [0.0, 0.0, 2.0]
+    """
     return Relu()(x)
 
 
@@ -390,7 +479,13 @@ class Clip(Function):
 
 
 def clip(x, low=None, high=None):
-    """Clamp to [low, high] (either may be None), as ``torch.clamp``."""
+    """Clamp to [low, high] (either may be None), as ``torch.clamp`` (also ``x.clip``, ``x.clamp``);
+    the gradient flows where low <= x <= high.
+
+    >>> import tinygrad_rnn as tg
+    >>> tg.clip(tg.Tensor([-2.0, 0.5, 3.0]), -1, 1).tolist()
+    [-1.0, 0.5, 1.0]
+    """
     if low is None and high is None:
         raise ValueError("clip: give low, high or both")
     return Clip(low, high)(x)
@@ -413,6 +508,14 @@ class Cast(Function):
 
 
 def cast(x, dtype):
+    """``x`` as ``dtype`` (also ``x.astype(dtype)``); a float result is differentiable, an integer
+    or boolean one is a constant. Casting to the dtype ``x`` has returns ``x`` itself.
+
+    >>> import tinygrad_rnn as tg
+    >>> y = tg.cast(tg.Tensor([1.5, -2.5]), "float64")
+    >>> y.dtype, tg.cast(y, "int64").tolist()
+    (dtype('float64'), [1, -2])
+    """
     dtype = np.dtype(dtype)
     if x.data.dtype == dtype:
         return x
@@ -438,6 +541,14 @@ class ToDevice(Function):
 
 
 def to_device(x, device):
+    """``x`` on ``device`` ("cpu" or "cuda"), differentiable: the gradient moves back
+    (``x.to(device)``, ``x.cpu()`` and ``x.cuda()`` call it). ``x`` itself when it is there already.
+
+    >>> import tinygrad_rnn as tg
+    >>> x = tg.Tensor([1.0, 2.0], device="cpu")
+    >>> tg.to_device(x, "cpu") is x
+    True
+    """
     device = backend.get_device(device)
     return x if x.device is device else ToDevice(device)(x)
 
@@ -464,7 +575,14 @@ class Where(Function):
 
 
 def where(cond, x, y):
-    """``x`` where ``cond`` holds, else ``y`` (``torch.where``); numbers take the tensors' dtype."""
+    """``x`` where ``cond`` holds, else ``y`` (``torch.where``); numbers take the tensors' dtype.
+    ``cond`` is not differentiated; x gets the gradient where it holds, y elsewhere.
+
+    >>> import tinygrad_rnn as tg
+    >>> x = tg.Tensor([-1.0, 2.0, -3.0])
+    >>> tg.where(x > 0, x, 0.0).tolist()
+    [0.0, 2.0, 0.0]
+    """
     x, y = operands("where", x, y)
     tensor = Function.tensor_class
     if isinstance(cond, tensor):
@@ -506,10 +624,22 @@ class Minimum(Maximum):
 
 
 def maximum(x, y):
+    """The larger of x and y, elementwise (also ``x.maximum(y)``); at a tie each gets half the gradient.
+
+    >>> import tinygrad_rnn as tg
+    >>> tg.maximum(tg.Tensor([1.0, 5.0]), tg.Tensor([3.0, 2.0])).tolist()
+    [3.0, 5.0]
+    """
     return _binary(Maximum, x, y)
 
 
 def minimum(x, y):
+    """The smaller of x and y, elementwise (also ``x.minimum(y)``); at a tie each gets half the gradient.
+
+    >>> import tinygrad_rnn as tg
+    >>> tg.minimum(tg.Tensor([1.0, 5.0]), 2).tolist()
+    [1.0, 2.0]
+    """
     return _binary(Minimum, x, y)
 
 
@@ -528,7 +658,12 @@ def _compare(name, ufunc):
         return Function.tensor_class._wrap(x.device.xp.asarray(out), x.device)
 
     compare.__name__ = name
-    compare.__doc__ = f"Elementwise {ufunc}, a boolean tensor outside the graph."
+    compare.__doc__ = f"""Elementwise {ufunc} (``{name}``): a boolean tensor, outside the graph.
+
+    >>> import tinygrad_rnn as tg
+    >>> tg.{name}(tg.Tensor([1.0, 2.0, 3.0]), 2).tolist()
+    {getattr(np, ufunc)([1.0, 2.0, 3.0], 2).tolist()}
+    """
     return compare
 
 

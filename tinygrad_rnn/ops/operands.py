@@ -12,8 +12,15 @@ def is_tensor(value):
 
 
 def as_tensor(value, like=None):
-    """``value`` as a Tensor. Beside a float tensor ``like``, a Python number takes its dtype
-    and device (a float32 tensor times 0.5 stays float32); other values keep their own dtype."""
+    """``value`` as a Tensor (``value`` itself when it is one). Beside a float tensor ``like``, a
+    Python number takes its dtype and device (a float32 tensor times 0.5 stays float32); other
+    values keep their own dtype.
+
+    >>> import tinygrad_rnn as tg
+    >>> x = tg.zeros(2, dtype="float64")
+    >>> tg.as_tensor(x) is x, tg.as_tensor(0.5, like=x).dtype, tg.as_tensor([1, 2]).dtype
+    (True, dtype('float64'), dtype('int64'))
+    """
     Tensor = Function.tensor_class
     if isinstance(value, Tensor):
         return value

@@ -69,6 +69,15 @@ class MatMul(Function):
 
 
 def matmul(x, w):
+    """x @ w (also ``x.matmul(w)``): matrix products, 1-D and batched operands as ``numpy.matmul``.
+    For out = x @ w, gx = gy @ wᵀ and gw = xᵀ @ gy.
+
+    >>> import tinygrad_rnn as tg
+    >>> x = tg.Tensor([[1.0, 2.0]])
+    >>> w = tg.Tensor([[1.0, 0.0, 2.0], [0.0, 1.0, 3.0]])
+    >>> tg.matmul(x, w).tolist(), (x @ w).shape
+    ([[1.0, 2.0, 8.0]], (1, 3))
+    """
     x, w = operands("matmul", x, w)
     return MatMul()(x, w)
 
@@ -91,7 +100,14 @@ class AddMM(MatMul):
 
 
 def addmm(c, x, w):
-    """c + x @ w as one node (c broadcasts to the product's shape, which it may not enlarge)."""
+    """c + x @ w as one node (c broadcasts to the product's shape, which it may not enlarge):
+    a layer's ``bias + x @ weight.T`` without an extra array.
+
+    >>> import tinygrad_rnn as tg
+    >>> x, w = tg.Tensor([[1.0, 2.0]]), tg.Tensor([[1.0, 0.0], [0.0, 1.0]])
+    >>> tg.addmm(tg.Tensor([10.0, 20.0]), x, w).tolist()
+    [[11.0, 22.0]]
+    """
     tensor = Function.tensor_class
     if not (type(c) is type(x) is type(w) is tensor and c.data.dtype is x.data.dtype is w.data.dtype):
         x, w = operands("addmm", x, w)  # the test above skips this for three tensors of one dtype

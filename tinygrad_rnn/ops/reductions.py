@@ -31,7 +31,13 @@ class Sum(Function):
 
 
 def sum(x, axis=_UNSET, keepdims=_UNSET, *, dim=_UNSET, keepdim=_UNSET):
-    """Sum over ``axis`` (None: all), as ``numpy.sum`` (``dim``/``keepdim`` as PyTorch's)."""
+    """Sum over ``axis`` (None: all), as ``numpy.sum`` (``dim``/``keepdim`` as PyTorch's); also ``x.sum()``.
+
+    >>> import tinygrad_rnn as tg
+    >>> x = tg.Tensor([[1.0, 2.0], [3.0, 4.0]])
+    >>> tg.sum(x).item(), x.sum(0).tolist(), x.sum(1, keepdims=True).tolist()
+    (10.0, [4.0, 6.0], [[3.0], [7.0]])
+    """
     axis, keepdims = (
         either("sum", axis, dim, "axis", "dim"),
         either("sum", keepdims, keepdim, "keepdims", "keepdim", False),
@@ -63,7 +69,16 @@ class Max(Function):
 
 def max(x, axis=_UNSET, keepdims=_UNSET, *, dim=_UNSET, keepdim=_UNSET):
     """Maximum over ``axis`` (None: all); ties share the gradient. Given PyTorch's ``dim``, it
-    answers as PyTorch does: ``(values, indices)``."""
+    answers as PyTorch does: ``(values, indices)``. Also ``x.max()``.
+
+    >>> import tinygrad_rnn as tg
+    >>> x = tg.Tensor([[1.0, 5.0], [3.0, 2.0]])
+    >>> tg.max(x).item(), x.max(0).tolist()
+    (5.0, [3.0, 5.0])
+    >>> values, indices = x.max(dim=1)
+    >>> values.tolist(), indices.tolist()
+    ([5.0, 3.0], [1, 0])
+    """
     return _extreme("max", Max, x, axis, keepdims, dim, keepdim)
 
 
@@ -74,7 +89,14 @@ class Min(Max):
 
 
 def min(x, axis=_UNSET, keepdims=_UNSET, *, dim=_UNSET, keepdim=_UNSET):
-    """Minimum over ``axis`` (None: all); ties share the gradient. Given PyTorch's ``dim``: ``(values, indices)``."""
+    """Minimum over ``axis`` (None: all); ties share the gradient. Given PyTorch's ``dim``: ``(values, indices)``.
+    Also ``x.min()``.
+
+    >>> import tinygrad_rnn as tg
+    >>> x = tg.Tensor([[1.0, 5.0], [3.0, 2.0]])
+    >>> tg.min(x).item(), x.min(1).tolist(), x.min(dim=0).indices.tolist()
+    (1.0, [1.0, 2.0], [0, 1])
+    """
     return _extreme("min", Min, x, axis, keepdims, dim, keepdim)
 
 

@@ -33,6 +33,14 @@ class Reshape(Function):
 
 
 def reshape(x, *shape):
+    """The same values in another shape, given as ints or one tuple; one size may be -1 (also
+    ``x.reshape``, ``x.view``). The gradient is reshaped back.
+
+    >>> import tinygrad_rnn as tg
+    >>> x = tg.arange(6)
+    >>> tg.reshape(x, 2, 3).tolist(), x.reshape((3, -1)).shape
+    ([[0, 1, 2], [3, 4, 5]], (3, 2))
+    """
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
     if tuple(shape) == x.shape:
@@ -41,7 +49,13 @@ def reshape(x, *shape):
 
 
 def flatten(x, start=_UNSET, end=_UNSET, *, start_dim=_UNSET, end_dim=_UNSET):
-    """Merge the axes ``start`` to ``end`` (inclusive) into one (``torch.flatten``)."""
+    """Merge the axes ``start`` to ``end`` (inclusive) into one (``torch.flatten``); also ``x.flatten()``.
+
+    >>> import tinygrad_rnn as tg
+    >>> x = tg.zeros(2, 3, 4)
+    >>> tg.flatten(x).shape, x.flatten(1).shape, x.flatten(0, 1).shape
+    ((24,), (2, 12), (6, 4))
+    """
     start = either("flatten", start, start_dim, "start", "start_dim", 0)
     end = either("flatten", end, end_dim, "end", "end_dim", -1)
     if x.ndim == 0:
@@ -53,7 +67,13 @@ def flatten(x, start=_UNSET, end=_UNSET, *, start_dim=_UNSET, end_dim=_UNSET):
 
 
 def unsqueeze(x, axis=_UNSET, *, dim=_UNSET):
-    """Insert an axis of length 1 at ``axis`` (-ndim-1 <= axis <= ndim)."""
+    """Insert an axis of length 1 at ``axis`` (-ndim-1 <= axis <= ndim); also ``x.unsqueeze(axis)``.
+
+    >>> import tinygrad_rnn as tg
+    >>> x = tg.zeros(2, 3)
+    >>> tg.unsqueeze(x, 0).shape, x.unsqueeze(-1).shape
+    ((1, 2, 3), (2, 3, 1))
+    """
     axis = either("unsqueeze", axis, dim, "axis", "dim")
     if not isinstance(axis, int) or isinstance(axis, bool):
         raise TypeError(f"unsqueeze: axis must be an int, got {axis!r}")
@@ -64,7 +84,13 @@ def unsqueeze(x, axis=_UNSET, *, dim=_UNSET):
 
 
 def squeeze(x, axis=_UNSET, *, dim=_UNSET):
-    """Remove axes of length 1 (all, or ``axis`` when it has length 1)."""
+    """Remove axes of length 1 (all, or ``axis`` when it has length 1); also ``x.squeeze()``.
+
+    >>> import tinygrad_rnn as tg
+    >>> x = tg.zeros(1, 3, 1)
+    >>> tg.squeeze(x).shape, x.squeeze(0).shape, x.squeeze(1).shape
+    ((3,), (3, 1), (1, 3, 1))
+    """
     axis = either("squeeze", axis, dim, "axis", "dim")
     if axis is None:
         return reshape(x, tuple(n for n in x.shape if n != 1))
@@ -94,6 +120,13 @@ class Permute(Function):
 
 
 def permute(x, *axes):
+    """The axes in the order given (as ints or one tuple), ``torch.permute``; also ``x.permute``.
+
+    >>> import tinygrad_rnn as tg
+    >>> x = tg.zeros(2, 3, 4)
+    >>> tg.permute(x, 2, 0, 1).shape, x.permute((1, 0, 2)).shape
+    ((4, 2, 3), (3, 2, 4))
+    """
     if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
         axes = tuple(axes[0])
     if len(axes) != x.ndim or sorted(a % builtins.max(x.ndim, 1) for a in axes) != list(range(x.ndim)):
@@ -102,7 +135,13 @@ def permute(x, *axes):
 
 
 def transpose(x, axis0=_UNSET, axis1=_UNSET, *, dim0=_UNSET, dim1=_UNSET):
-    """Swap two axes (``torch.transpose``); with no arguments, the last two."""
+    """Swap two axes (``torch.transpose``); with no arguments, the last two. Also ``x.transpose``.
+
+    >>> import tinygrad_rnn as tg
+    >>> x = tg.zeros(2, 3, 4)
+    >>> tg.transpose(x, 0, 2).shape, x.transpose().shape
+    ((4, 3, 2), (2, 4, 3))
+    """
     axis0 = either("transpose", axis0, dim0, "axis0", "dim0", -2)
     axis1 = either("transpose", axis1, dim1, "axis1", "dim1", -1)
     if x.ndim < 2:
@@ -114,7 +153,12 @@ def transpose(x, axis0=_UNSET, axis1=_UNSET, *, dim0=_UNSET, dim1=_UNSET):
 
 
 def T(x):
-    """All axes reversed (a matrix transposed); a 0-d or 1-d tensor as it is."""
+    """``x.T``: all axes reversed (a matrix transposed); a 0-d or 1-d tensor as it is.
+
+    >>> import tinygrad_rnn as tg
+    >>> tg.Tensor([[1, 2, 3], [4, 5, 6]]).T.tolist()
+    [[1, 4], [2, 5], [3, 6]]
+    """
     return Permute(tuple(range(x.ndim - 1, -1, -1)))(x) if x.ndim > 1 else x
 
 
@@ -238,14 +282,26 @@ def _same_kind(op, xs):
 
 
 def cat(xs, axis=_UNSET, *, dim=_UNSET):
-    """Join tensors along an existing axis (``torch.cat``)."""
+    """Join tensors along an existing axis (``torch.cat``); each gets its piece of the gradient.
+
+    >>> import tinygrad_rnn as tg
+    >>> a, b = tg.zeros(2, 3), tg.ones(2, 1)
+    >>> tg.cat([a, b], 1).shape, tg.cat([a, a]).shape
+    ((2, 4), (4, 3))
+    """
     axis = either("cat", axis, dim, "axis", "dim", 0)
     xs = _same_kind("cat", list(xs))
     return Cat(_axes(axis, xs[0].ndim, "cat")[0])(*xs)
 
 
 def stack(xs, axis=_UNSET, *, dim=_UNSET):
-    """Join tensors along a new axis (``torch.stack``)."""
+    """Join tensors along a new axis (``torch.stack``): T tensors (B, H) make one (T, B, H).
+
+    >>> import tinygrad_rnn as tg
+    >>> steps = [tg.zeros(2, 3) for _ in range(5)]
+    >>> tg.stack(steps).shape, tg.stack(steps, 1).shape
+    ((5, 2, 3), (2, 5, 3))
+    """
     axis = either("stack", axis, dim, "axis", "dim", 0)
     xs = _same_kind("stack", list(xs))
     return Stack(_axes(axis, xs[0].ndim + 1, "stack")[0])(*xs)
@@ -279,7 +335,14 @@ class Split(Function):
 
 
 def split(x, split_size_or_sections, axis=_UNSET, *, dim=_UNSET):
-    """Pieces of ``split_size`` along ``axis`` (the last may be smaller), or of the listed sizes."""
+    """Pieces of ``split_size`` along ``axis`` (the last may be smaller), or of the listed sizes,
+    as ``torch.split``; one node, however many pieces. Also ``x.split``.
+
+    >>> import tinygrad_rnn as tg
+    >>> x = tg.arange(5)
+    >>> [p.tolist() for p in tg.split(x, 2)], [p.shape for p in x.split([1, 4])]
+    ([[0, 1], [2, 3], [4]], [(1,), (4,)])
+    """
     axis = either("split", axis, dim, "axis", "dim", 0)
     axis = _axes(axis, x.ndim, "split")[0]
     n = x.shape[axis]
@@ -299,7 +362,14 @@ def split(x, split_size_or_sections, axis=_UNSET, *, dim=_UNSET):
 
 
 def chunk(x, chunks, axis=_UNSET, *, dim=_UNSET):
-    """``chunks`` nearly equal pieces along ``axis`` (``torch.chunk``)."""
+    """``chunks`` nearly equal pieces along ``axis`` (``torch.chunk``): an LSTM's gate
+    pre-activations (B, 4H) cut into i, f, g, o. Also ``x.chunk``.
+
+    >>> import tinygrad_rnn as tg
+    >>> i, f, g, o = tg.chunk(tg.zeros(2, 12), 4, 1)
+    >>> i.shape, o.shape
+    ((2, 3), (2, 3))
+    """
     axis = either("chunk", axis, dim, "axis", "dim", 0)
     if chunks <= 0:
         raise ValueError(f"chunk: the number of chunks must be positive, got {chunks}")
@@ -335,6 +405,13 @@ class Unbind(Function):
 
 
 def unbind(x, axis=_UNSET, *, dim=_UNSET):
-    """The tensor's slices along ``axis``, as a tuple (``torch.unbind``)."""
+    """The tensor's slices along ``axis``, as a tuple (``torch.unbind``): one node for all of
+    them, as a sequence layer cuts its input into time steps. Also ``x.unbind``.
+
+    >>> import tinygrad_rnn as tg
+    >>> steps = tg.unbind(tg.zeros(5, 2, 3))
+    >>> len(steps), steps[0].shape, tg.zeros(5, 2, 3).unbind(1)[0].shape
+    (5, (2, 3), (5, 3))
+    """
     axis = either("unbind", axis, dim, "axis", "dim", 0)
     return Unbind(_axes(axis, x.ndim, "unbind")[0])(x)

@@ -21,9 +21,8 @@ class Adam(Optimizer):
     >>> opt = tg.optim.Adam([w], lr=0.1)
     >>> w.grad = tg.Tensor([3.0, -0.5])
     >>> opt.step()
-    >>> w
-    Parameter containing:
-    tensor([0.9, 1.1], requires_grad=True)
+    >>> [round(v, 4) for v in w.tolist()]
+    [0.9, 1.1]
     """
 
     state_keys = ("step", "exp_avg", "exp_avg_sq")
@@ -71,6 +70,14 @@ class AdamW(Adam):
     Before the Adam step, the weights shrink by themselves, ``p ← p·(1 − lr·λ)``, instead of
     ``λ·p`` being added to the gradient (where Adam's scaling would weaken it for
     parameters with large gradients).
+
+    >>> import tinygrad_rnn as tg
+    >>> w = tg.nn.Parameter([1.0])
+    >>> opt = tg.optim.AdamW([w], lr=0.1, weight_decay=0.5)
+    >>> w.grad = tg.Tensor([0.0])
+    >>> opt.step()                  # a zero gradient: only the decay, w·(1 - 0.1·0.5)
+    >>> round(w.item(), 4)
+    0.95
     """
 
     decoupled_weight_decay = True

@@ -28,6 +28,16 @@ class LRScheduler:
     Being closed forms, two schedules on one optimizer do not compound: the last one stepped
     decides the lr. ``last_epoch`` other than -1 resumes a schedule, and needs the groups'
     ``"initial_lr"`` (as torch).
+
+    >>> import tinygrad_rnn as tg
+    >>> class Halving(tg.optim.LRScheduler):        # lr = base_lr / 2^epoch
+    ...     def lr_at(self, base_lr, epoch):
+    ...         return base_lr * 0.5**epoch
+    >>> opt = tg.optim.SGD([tg.nn.Parameter([0.0])], lr=1.0)
+    >>> sched = Halving(opt)
+    >>> sched.step(); sched.step()
+    >>> sched.get_last_lr(), opt.param_groups[0]["initial_lr"]
+    ([0.25], 1.0)
     """
 
     _not_saved = ("optimizer",)

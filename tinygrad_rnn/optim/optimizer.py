@@ -39,6 +39,18 @@ class Optimizer:
     ``defaults`` are the hyper-parameters of a group that does not set its own. A subclass
     lists in ``state_keys`` every entry its state may hold, and says in ``_needs(group)``
     which of them a started state must hold under that group's options.
+
+    >>> import tinygrad_rnn as tg
+    >>> class SignSGD(tg.optim.Optimizer):      # p ← p − lr·sign(g)
+    ...     def __init__(self, params, lr=0.01):
+    ...         super().__init__(params, dict(lr=lr))
+    ...     def _update(self, p, grad, state, group):
+    ...         p.data -= group["lr"] * p.device.xp.sign(grad)
+    >>> w = tg.nn.Parameter([1.0, 1.0])
+    >>> w.grad = tg.Tensor([3.0, -0.5])
+    >>> SignSGD([w], lr=0.25).step()
+    >>> w.tolist()
+    [0.75, 1.25]
     """
 
     state_keys = ()

@@ -21,9 +21,8 @@ class SGD(Optimizer):
     >>> opt = tg.optim.SGD([w], lr=0.5)
     >>> w.grad = tg.Tensor([1.0, 1.0])
     >>> opt.step()
-    >>> w
-    Parameter containing:
-    tensor([ 0.5, -2.5], requires_grad=True)
+    >>> w.tolist()
+    [0.5, -2.5]
     """
 
     state_keys = ("momentum_buffer",)

@@ -25,6 +25,13 @@ class Drawing:
     ``picture`` holds what is drawn and where (boxes, links with their gradient flows,
     frames), in pixels; ``width`` and ``height`` its size. In Jupyter it shows inline
     (static SVG); ``interactive()`` gives the explorable page.
+
+    >>> import tinygrad_rnn as tg
+    >>> from tinygrad_rnn import viz
+    >>> x = tg.ones(3, 1, 2)
+    >>> drawing = viz.draw_graph(tg.nn.RNN(2, 3)(x)[0])
+    >>> drawing.svg()[:4], drawing.pipe(format="dot", encoding="utf-8")[:7], drawing.width > 0
+    ('<svg', 'digraph', True)
     """
 
     format = "svg"  # what render() writes when no format is given
@@ -116,7 +123,14 @@ def _open(path):
 
 
 def render_bytes(drawing, fmt="svg"):
-    """The drawing as bytes in ``fmt``: svg, png, pdf, html or dot."""
+    """The drawing as bytes in ``fmt``: svg, png, pdf, html or dot.
+
+    >>> import tinygrad_rnn as tg
+    >>> from tinygrad_rnn import viz
+    >>> drawing = viz.draw_graph(tg.nn.GRU(2, 3)(tg.ones(3, 1, 2))[0])
+    >>> viz.render_bytes(drawing, "png")[:4]
+    b'\\x89PNG'
+    """
     if fmt not in FORMATS:
         raise ValueError(f"render: unknown format {fmt!r}; expected one of {FORMATS}")
     if not isinstance(drawing, Drawing):
@@ -134,7 +148,17 @@ def render_bytes(drawing, fmt="svg"):
 
 def render(drawing, path, fmt=None):
     """Write ``drawing`` to ``path``, in the format its suffix names (.svg, .png, .pdf, .html
-    for the interactive page, .dot/.gv for the DOT source). Returns the path."""
+    for the interactive page, .dot/.gv for the DOT source). Returns the path.
+
+    >>> import tinygrad_rnn as tg
+    >>> import pathlib, tempfile
+    >>> from tinygrad_rnn import viz
+    >>> drawing = viz.draw_graph(tg.nn.LSTM(2, 3)(tg.ones(3, 1, 2))[0])
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = viz.render(drawing, pathlib.Path(folder) / "lstm.svg")
+    ...     path.name, path.read_text()[:4]
+    ('lstm.svg', '<svg')
+    """
     path = pathlib.Path(path)
     fmt = fmt or path.suffix.lower().lstrip(".")
     if fmt not in FORMATS:
@@ -161,6 +185,16 @@ def draw_graph(*outputs, title=None, **options):
       or a tuple of tensor names: that part of the graph is drawn strong, the rest faded.
     - ``weights``: False leaves out the parameters and what is made from them alone.
     - ``width``: the page width in pixels (default 1200); time steps wrap into rows to fit.
+
+    >>> import tinygrad_rnn as tg
+    >>> from tinygrad_rnn import viz
+    >>> lstm = tg.nn.LSTM(2, 3)
+    >>> with tg.keep_grads():
+    ...     out, (h_n, c_n) = lstm(tg.ones(4, 1, 2))
+    ...     out[-1].sum().backward()
+    >>> drawing = viz.draw_graph(out, params=lstm, title="LSTM, 4 steps", highlight="forget")
+    >>> drawing.collapsed, viz.draw_graph(out, collapse=True).collapsed
+    (False, True)
     """
     return draw_panels({title or "": outputs}, **options)
 
@@ -180,7 +214,19 @@ def draw_panels(
 ):
     """Several graphs in one picture, one below the other ({title: outputs}), sharing one
     gradient scale so that their edges compare: ``draw_panels({"RNN": loss1, "LSTM": loss2})``.
-    The options are those of ``draw_graph``."""
+    The options are those of ``draw_graph``.
+
+    >>> import tinygrad_rnn as tg
+    >>> from tinygrad_rnn import viz
+    >>> losses = {}
+    >>> for name, layer in {"RNN": tg.nn.RNN(2, 3), "LSTM": tg.nn.LSTM(2, 3)}.items():
+    ...     with tg.keep_grads():
+    ...         losses[name] = layer(tg.ones(12, 1, 2))[0][-1].sum()
+    ...         losses[name].backward()
+    >>> drawing = viz.draw_panels(losses)       # more than 8 steps: one box per cell and step
+    >>> drawing.collapsed, list(drawing.indexes)
+    (True, ['RNN', 'LSTM'])
+    """
     if rankdir != "LR":
         raise ValueError(
             f"draw_graph: rankdir={rankdir!r} is not supported: time runs left to right and the steps wrap "

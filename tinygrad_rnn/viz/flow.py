@@ -23,6 +23,12 @@ class GradientFlow:
     ``x``, ``h``, ``c``: ‖∂L/∂x_t‖, ‖∂L/∂h_t‖, ‖∂L/∂c_t‖ (``c`` is None for cells without a
     cell state). ``rates``: for each, the factor by which the norm changes per step back
     in time, fitted as 10^slope of log10(norm) against lag (below 1: the gradient fades).
+
+    >>> import numpy as np
+    >>> from tinygrad_rnn import viz
+    >>> flow = viz.GradientFlow(x=np.ones(3), h=np.array([0.25, 0.5, 1.0]))
+    >>> flow.steps, flow.lags.tolist(), flow.c is None
+    (3, [2, 1, 0], True)
     """
 
     x: np.ndarray
@@ -41,7 +47,13 @@ class GradientFlow:
 
 
 def decay_rate(norms, lags=None):
-    """The factor per step of a geometric fit of ``norms`` against ``lags`` (zeros skipped)."""
+    """The factor per step of a geometric fit of ``norms`` against ``lags`` (zeros skipped).
+    ``lags`` defaults to T-1, ..., 0: ``norms`` in time order, the loss at the last step.
+
+    >>> from tinygrad_rnn import viz
+    >>> round(viz.decay_rate([0.25, 0.5, 1.0]), 6), round(viz.decay_rate([1.0, 0.0, 1.0]), 6)
+    (0.5, 1.0)
+    """
     norms = backend.to_host(norms).astype(np.float64)
     lags = np.arange(len(norms))[::-1] if lags is None else backend.to_host(lags)
     keep = np.isfinite(norms) & (norms > 0)
@@ -65,6 +77,14 @@ def gradient_norms(model, x, loss=None, layer=None):
     ``loss`` defaults to the sum of the last step's output, so the norm at lag k measures
     what reaches k steps back. ``layer`` picks the layer whose h and c are read (default:
     the top one); its forward direction is read.
+
+    >>> import tinygrad_rnn as tg
+    >>> from tinygrad_rnn import viz
+    >>> flow = viz.gradient_norms(tg.nn.LSTM(2, 4), tg.randn(10, 3, 2))
+    >>> flow.steps, flow.h.shape, flow.c.shape, sorted(flow.rates)
+    (10, (10,), (10,), ['c', 'h', 'x'])
+    >>> bool(flow.h[-1] > 0)              # the last step's h gets the loss's gradient itself
+    True
     """
     shape = tuple(x.shape) if hasattr(x, "shape") else np.shape(x)
     if len(shape) != 3:
@@ -112,7 +132,18 @@ def _states_by_step(index, layer):
 def plot_gradient_flow(flows, path=None, which="h", title=None):
     """Curves of ‖∂L/∂{which}_t‖ against lag for several models on one log-scale figure, the
     fitted factor per step in the legend. ``flows``: {label: GradientFlow}. Returns the figure
-    (and saves it to ``path`` when given)."""
+    (and saves it to ``path`` when given).
+
+    >>> import tinygrad_rnn as tg
+    >>> import matplotlib.pyplot as plt
+    >>> from tinygrad_rnn import viz
+    >>> x = tg.randn(10, 3, 2)
+    >>> flows = {"RNN": viz.gradient_norms(tg.nn.RNN(2, 4), x), "LSTM": viz.gradient_norms(tg.nn.LSTM(2, 4), x)}
+    >>> figure = viz.plot_gradient_flow(flows)
+    >>> [line.get_label().split(":")[0] for line in figure.axes[0].get_lines()][:2]
+    ['RNN', 'LSTM']
+    >>> plt.close(figure)
+    """
     import matplotlib
 
     if path is not None:
