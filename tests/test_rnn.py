@@ -476,8 +476,11 @@ def test_tied_weights_are_what_forward_uses():
         (lambda: nn.LSTM(3, 4, proj_size=4), ValueError, r"proj_size must be smaller than hidden_size"),
         (lambda: nn.RNN(3, 4, dropout=1.5), ValueError, r"RNN: dropout must be a number in \[0, 1\], got 1.5"),
         (lambda: nn.RNN(3, 4, 1, "sigmoid"), ValueError, r"RNNCell: nonlinearity must be 'tanh' or 'relu'"),
-        (lambda: nn.PeepholeLSTM(3, 4, proj_size=2), ValueError, r"PeepholeLSTMCell: proj_size is for the plain LSTM"),
+        (lambda: nn.PeepholeLSTM(3, 4, proj_size=2), ValueError, r"PeepholeLSTM: proj_size is for LSTM only"),
         (lambda: nn.LSTMCell(3, 0), ValueError, r"LSTMCell: hidden_size must be a positive int, got 0"),
+        (lambda: nn.GRU(3, 5, proj_size=2), ValueError, r"GRU: proj_size is for LSTM only"),
+        (lambda: nn.GreffLSTM(3, 5, proj_size=2), ValueError, r"GreffLSTM: proj_size is for LSTM only"),
+        (lambda: nn.GRUCell(3, 5, proj_size=2), ValueError, r"GRUCell: proj_size is for LSTMCell only"),
     ],
 )
 def test_layer_construction_errors(make, error, message):

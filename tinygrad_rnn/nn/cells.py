@@ -109,6 +109,8 @@ class RecurrentCell(Module):
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
                 raise ValueError(f"{type(self).__name__}: {what} must be a positive int, got {value!r}")
         self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
+        if proj_size and not isinstance(self, LSTMCell):
+            raise ValueError(f"{type(self).__name__}: proj_size is for LSTMCell only, got {proj_size!r}")
         self.h_size = proj_size or hidden_size  # the width of h_t (LSTM's projection makes it smaller)
         blocks, bound = len(self.gate_names) * hidden_size, 1 / math.sqrt(hidden_size)
         self.weight_ih = _parameter((blocks, input_size), bound, dtype, device)

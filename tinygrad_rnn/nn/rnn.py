@@ -162,6 +162,8 @@ class RecurrentLayer(Module):
         self.bias, self.batch_first, self.dropout, self.bidirectional = bias, batch_first, dropout, bidirectional
         self.proj_size = proj_size
         if proj_size:
+            if self.cell_class is not LSTMCell:
+                raise ValueError(f"{name}: proj_size is for LSTM only (as in PyTorch), got {proj_size!r}")
             cell_options["proj_size"] = proj_size
         cells, owners = [], {}
         for layer in range(num_layers):
