@@ -14,6 +14,7 @@ import numpy as np
 
 import tinygrad_rnn as tg
 from tinygrad_rnn import nn, viz
+from tinygrad_rnn.viz.graph import step_number, step_of
 
 SEED = 0
 WIDTH = 1000  # px: every picture fits it, and reads at README width (~900 px)
@@ -36,6 +37,18 @@ def layer(cls, hidden=4, seed=SEED, **options):
     return cls(3, hidden, **options)
 
 
+def state_flows(loss, name, op):
+    """The gradient along the edges that carry the state ``name`` into ``op`` of each step, by step."""
+    index = viz.GraphIndex([loss])
+    flows = {}
+    for edge in index.edges:
+        value, consumer = index.values[edge.value], index.ops[edge.consumer]
+        step = step_of(consumer.scope)
+        if value.name == name and consumer.op == op and step is not None and value.maker is not None:
+            flows[step_number(step)] = edge.flow
+    return [flows[t] for t in sorted(flows)]
+
+
 def save(picture, out, name):
     for suffix in (".svg", ".png"):
         viz.render(picture, out / (name + suffix))
@@ -56,6 +69,10 @@ def main():
         "LSTM (forget bias 1): the cell-state belt carries it back": run(lstm, 18),
     }
     save(viz.draw_panels(panels, collapse=True, width=WIDTH), out, "rnn_vs_lstm")
+    (rnn_loss, lstm_loss) = panels.values()
+    h, c = state_flows(rnn_loss, "h", "addmm"), state_flows(lstm_loss, "c", "mul")
+    print(f"  along the RNN's h edges: {h[-1]:.2g} into the last step, {h[0]:.1g} out of the first")
+    print(f"  along the LSTM's belt (c): {c[-1]:.2g} into the last step, {c[0]:.2g} out of the first")
 
     print("four steps of each, every primitive")
     rnn, lstm = layer(nn.RNN, hidden=8), layer(nn.LSTM, hidden=8, forget_bias=1.0)
