@@ -147,3 +147,10 @@ def test_every_reduction_and_shape_op_checks_its_axis(shape, axis):
     else:
         with pytest.raises(ValueError, match=rf"^unsqueeze: axis {axis} is out of range"):
             x.unsqueeze(axis)
+
+
+def test_shape_errors_are_runtime_errors_as_in_pytorch_and_value_errors_as_in_numpy():
+    for call in (lambda: a(2, 3) @ a(2, 3), lambda: a(2) + a(3), lambda: a(2, 3).reshape(4, 2)):
+        with pytest.raises(RuntimeError) as caught:
+            call()
+        assert isinstance(caught.value, ValueError) and type(caught.value).__name__ == "ShapeError"

@@ -5,6 +5,7 @@ import numpy as np
 from . import cuda, nn, optim  # noqa: E402  (the layers above the core)
 from .autograd import (
     Function,
+    ShapeError,
     backward,
     current_scope,
     detect_anomaly,

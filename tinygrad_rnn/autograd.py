@@ -221,6 +221,19 @@ def long_graph():
                     gc.set_threshold(t0, t1, _pause["threshold"][2])
 
 
+class ShapeError(RuntimeError, ValueError):
+    """Inputs an op cannot take (shapes that do not fit): a RuntimeError, as PyTorch raises for
+    them, and a ValueError, as NumPy does, so either habit catches it.
+
+    >>> import tinygrad_rnn as tg
+    >>> try:
+    ...     tg.ones(2, 3) @ tg.ones(2, 3)
+    ... except RuntimeError as e:
+    ...     print(type(e).__name__, isinstance(e, ValueError))
+    ShapeError True
+    """
+
+
 def describe_shapes(arrays):
     if len(arrays) == 1:
         return f"shape {tuple(arrays[0].shape)}, dtype {arrays[0].dtype}"
@@ -316,7 +329,8 @@ class Function:
         try:
             ys = self.forward(*arrays)
         except (ValueError, TypeError, IndexError) as e:
-            raise type(e)(f"{self.op}: {self.explain(arrays, e)}") from None
+            kind = ShapeError if isinstance(e, ValueError) else type(e)
+            raise kind(f"{self.op}: {self.explain(arrays, e)}") from None
         if self.moves_to is not None:
             device = self.moves_to
         make = self.tensor_class._from_op
