@@ -65,7 +65,12 @@ def _client(scheduler, workers):
         silence_logs=logging.ERROR,
     )
     with cluster, Client(cluster) as client:
-        yield client
+        try:
+            yield client
+        except KeyboardInterrupt:  # the cluster closes while tasks run: what Dask logs then is noise
+            for name in ("distributed", "asyncio", "tornado"):
+                logging.getLogger(name).setLevel(logging.CRITICAL)
+            raise
 
 
 def _on_worker(trial):
