@@ -92,3 +92,26 @@ def test_python_m_and_version():
     assert out.returncode == 0 and out.stdout.startswith("tinygrad-rnn ")
     out = subprocess.run([sys.executable, "-m", "tinygrad_rnn", "--help"], capture_output=True, text=True, env=env)
     assert out.returncode == 0 and "demo" in out.stdout and "``" not in out.stdout
+
+
+def test_progress_off_a_terminal_is_quiet_but_alive(tmp_path):
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tinygrad_rnn",
+            "experiment",
+            "adding",
+            "--quick",
+            "--seeds",
+            "0",
+            "--out",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "adding" in run.stderr and len(run.stderr) < 4000  # a few lines per bar, not one per step
+    assert (tmp_path / "results.md").exists()

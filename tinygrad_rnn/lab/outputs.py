@@ -1,11 +1,13 @@
-"""Where the lab's commands write: a default folder outside any source tree, and a staging
-folder that becomes the output only when a run has finished, so that a failed run leaves
-nothing behind."""
+"""Where the lab's commands write, and what they show while they run: a default folder
+outside any source tree, a staging folder that becomes the output only when a run has
+finished (a failed run leaves nothing behind), and progress bars that stay quiet off a
+terminal."""
 
 import contextlib
 import os
 import pathlib
 import shutil
+import sys
 import tempfile
 
 
@@ -40,3 +42,13 @@ def staged(folder):
                 parent.rmdir()
         raise
     shutil.rmtree(stage, ignore_errors=True)
+
+
+def progress_bar(total, desc, unit):
+    """A tqdm bar on a terminal; elsewhere (a log file, CI) quiet but alive: a plain line
+    every 30 to 60 seconds instead of a redraw after every step."""
+    from tqdm.auto import tqdm
+
+    if sys.stderr.isatty():
+        return tqdm(total=total, desc=desc, unit=unit, dynamic_ncols=True, leave=False)
+    return tqdm(total=total, desc=desc, unit=unit, mininterval=30, maxinterval=60, ascii=True, ncols=100)

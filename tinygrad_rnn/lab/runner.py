@@ -5,11 +5,14 @@ trials with a result there are skipped, so running a sweep again resumes it."""
 import contextlib
 import logging
 import os
+import signal
+import threading
 import time
 
 from distributed import Client, LocalCluster, as_completed, get_worker
 from distributed.client import FutureCancelledError
 
+from .outputs import progress_bar
 from .results import ResultsDB
 from .trial import TrialResult, run_trial, versions
 
@@ -65,12 +68,7 @@ def _client(scheduler, workers):
         silence_logs=logging.ERROR,
     )
     with cluster, Client(cluster) as client:
-        try:
-            yield client
-        except KeyboardInterrupt:  # the cluster closes while tasks run: what Dask logs then is noise
-            for name in ("distributed", "asyncio", "tornado"):
-                logging.getLogger(name).setLevel(logging.CRITICAL)
-            raise
+        yield client
 
 
 def _on_worker(trial):
@@ -87,22 +85,41 @@ def _execute(client, todo, store, progress, name):
     bar = _Bar(len(todo), name, progress)
     failed = 0
     try:
-        while pending:
-            ready = finished.next_batch(block=False)
-            if not ready:
-                time.sleep(0.25)
-            for future in ready:
-                del pending[future.key]
-                result = _result(future, trial_of.pop(future.key))
-                store.write(result)
-                failed += not result.ok
-                bar.update(result.ok)
-            bar.show(_running(client, len(pending)))
+        with _deferred_interrupt() as interrupted:
+            while pending:
+                if interrupted:  # Ctrl-C, taken here: between Dask's calls, never inside one
+                    raise KeyboardInterrupt
+                ready = finished.next_batch(block=False)
+                if not ready:
+                    time.sleep(0.25)
+                for future in ready:
+                    del pending[future.key]
+                    result = _result(future, trial_of.pop(future.key))
+                    store.write(result)
+                    failed += not result.ok
+                    bar.update(result.ok)
+                bar.show(_running(client, len(pending)))
     finally:
         bar.close()
         if pending:
             client.cancel(list(pending.values()))
     return failed
+
+
+@contextlib.contextmanager
+def _deferred_interrupt():
+    """A list that Ctrl-C appends to, instead of raising wherever the main thread is (inside a
+    Dask call, an interrupt can leave Dask's event loop logging errors). Off the main
+    thread, where signals cannot be caught, Ctrl-C works as usual."""
+    if threading.current_thread() is not threading.main_thread():
+        yield []
+        return
+    interrupted = []
+    previous = signal.signal(signal.SIGINT, lambda *_: interrupted.append(True))
+    try:
+        yield interrupted
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _result(future, trial):
@@ -134,9 +151,7 @@ class _Bar:
         self.failed = 0
         self.bar = None
         if enabled:
-            from tqdm.auto import tqdm
-
-            self.bar = tqdm(total=total, desc=name, unit="trial", dynamic_ncols=True)
+            self.bar = progress_bar(total, name, "trial")
 
     def update(self, ok):
         self.failed += not ok

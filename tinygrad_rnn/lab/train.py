@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from .. import nn, optim
 from ..autograd import no_grad
 from ..serialization import atomic_file
+from .outputs import progress_bar
 
 
 @dataclass
@@ -150,16 +151,7 @@ def _reached(task, row, name, threshold):
 
 
 def _bar(total, label, enabled):
-    """A tqdm bar; quiet but alive when the output is not a terminal (a line every 30 s)."""
-    if not enabled:
-        return None
-    import sys
-
-    from tqdm.auto import tqdm
-
-    if sys.stderr.isatty():
-        return tqdm(total=total, desc=label, unit="step", dynamic_ncols=True, leave=False)
-    return tqdm(total=total, desc=label, unit="step", mininterval=30, maxinterval=60, ascii=True, ncols=100)
+    return progress_bar(total, label, "step") if enabled else None
 
 
 class _Log:
