@@ -17,6 +17,7 @@ args = parser.parse_args()
 task = tasks.AddingProblem(args.length, seed=0)
 for cell in ("rnn", "lstm"):
     model = models.build(cell, task, hidden=32, seed=0)  # the LSTM gets forget bias 1
-    result = train(model, task, steps=args.steps, lr=1e-2, eval_every=50, target=("loss", 0.01), progress=False)
+    print(f"training the {cell.upper()} for up to {args.steps} steps (a bar shows how far)", flush=True)
+    result = train(model, task, steps=args.steps, lr=1e-2, eval_every=50, target=("loss", 0.01), label=cell.upper())
     reached = f"below 0.01 at step {result.reached_at}" if result.reached_at else "never below 0.01"
     print(f"{cell.upper():5s} test MSE {result.final['test_loss']:.4f} ({reached}); always 1 gives {task.baseline:.3f}")
