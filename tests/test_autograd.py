@@ -401,3 +401,16 @@ def test_a_failed_backward_leaves_no_gradient_behind():
     y2 = (x * w).sum()
     y2.backward()  # a later pass starts clean
     np.testing.assert_allclose(w.grad.numpy(), [0.0, 1.0])
+
+
+@pytest.mark.parametrize("alias", [lambda y: y.detach(), lambda y: y.T, lambda y: y[0], lambda y: y.reshape(4)])
+def test_aliases_of_a_tensor_an_op_made_refuse_changes_in_place(alias):
+    x = tg.Tensor([[0.5, -1.0], [2.0, 0.1]], requires_grad=True)
+    y = x.sigmoid()  # sigmoid keeps y's data for its gradient
+    with tg.no_grad():
+        shared = alias(y)
+        with pytest.raises(RuntimeError, match=r"shares its data with one an op made"):
+            shared.add_(1.0)
+    y.sum().backward()
+    s = 1 / (1 + np.exp(-x.numpy()))
+    np.testing.assert_allclose(x.grad.numpy(), s * (1 - s), rtol=1e-6)  # the gradient is still right

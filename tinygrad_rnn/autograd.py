@@ -17,7 +17,10 @@ cycle collector has little to look at.
 ``backward()`` orders the nodes reachable from the output so that each comes before the
 nodes that made its inputs (creation numbers, ``seq``, are such an order), then calls each
 node's ``backward`` once, on raw arrays, handing the gradients it returns to the parents:
-summed into the pending gradients of a parent node, or into ``.grad`` of a leaf.
+summed into the pending gradients of a parent node, or, for a leaf, kept until the whole
+pass has succeeded and then added to its ``.grad``. A node that saved a leaf's data (or a
+view of it) notes the leaf's ``Version``; if the data was changed in place since, backward
+refuses instead of computing a wrong gradient.
 
 This module knows tensors only through their fields (``data``, ``device``, ``requires_grad``,
 ``grad``, ``_ctx``, ``_oi``); ``tensor.py``, above it, defines the class and sets
@@ -257,12 +260,16 @@ class Version:
     """How many times a tensor's data was changed in place through the API (``add_``, an
     optimizer's step, ``load_state_dict``, ...). A leaf gets one when a node first saves
     its data; views of it (``x.T``, ``x[1:]``, ``x.detach()``) share it. A node records the
-    count of every such tensor whose data it saved, and backward checks it is unchanged."""
+    count of every such tensor whose data it saved, and backward checks it is unchanged.
 
-    __slots__ = ("count",)
+    A ``frozen`` one marks data that a tensor made by an op owns (its graph may need it): a
+    leaf that shares it (``y.detach()``, a view taken inside ``no_grad``) refuses changes in
+    place, as ``y`` itself does."""
 
-    def __init__(self):
-        self.count = 0
+    __slots__ = ("count", "frozen")
+
+    def __init__(self, frozen=False):
+        self.count, self.frozen = 0, frozen
 
 
 _sequence = itertools.count()
@@ -338,9 +345,9 @@ class Function:
             outs = make(ys, device, record, self, 0)
         else:
             outs = tuple([make(y, device, record, self, k) for k, y in enumerate(ys)])
-        if self.view and (x._ctx is None or x._version is not None):  # a view of a leaf's data
-            if x._version is None:
-                x._version = Version()
+        if self.view and (x._ctx is None or x._version is not None or not record):
+            if x._version is None:  # a leaf's data, or (seen through a view made off the graph) an op's
+                x._version = Version(frozen=x._ctx is not None)
             for t in outs if type(outs) is tuple else (outs,):
                 t._version = x._version
         if record:

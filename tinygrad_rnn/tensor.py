@@ -275,8 +275,8 @@ class Tensor:
         (False, True, [2.0, 2.0])
         """
         out = Tensor._wrap(self.data, self.device)
-        if self._version is None and self._ctx is None:
-            self._version = Version()
+        if self._version is None:  # shared with the copy; frozen for the data of a tensor an op made
+            self._version = Version(frozen=self._ctx is not None)
         out._version = self._version
         return out
 
@@ -349,6 +349,11 @@ class Tensor:
             raise RuntimeError(
                 f"{op}: a leaf tensor that requires grad cannot be changed in place while gradients are "
                 "recorded; do it inside tg.no_grad(), as optimizers do"
+            )
+        if self._version is not None and self._version.frozen:
+            raise RuntimeError(
+                f"{op}: this tensor shares its data with one an op made (through detach() or a view), which "
+                "the graph may need for a gradient; change a copy instead"
             )
         if other is None:
             return None
