@@ -56,7 +56,7 @@ def mode(name, many):
     """Run the block's products as ``name`` says: one, all or policy (whose state, what it
     learnt of the machine, carries on from one policy block to the next)."""
     blas = backend.blas
-    old = blas.LARGE, blas.BACKOFF, blas.contended_until
+    old = blas.LARGE, blas.BACKOFF, blas.contended_until, blas.strikes
     tg.set_num_threads(1 if name == "one" else many)
     if name == "all":
         blas.LARGE, blas.BACKOFF, blas.contended_until = 0, 0.0, 0.0
@@ -64,7 +64,7 @@ def mode(name, many):
         yield
     finally:
         if name != "policy":
-            blas.contended_until = old[2]
+            blas.contended_until, blas.strikes = old[2:]
         blas.LARGE, blas.BACKOFF = old[:2]
         tg.set_num_threads(many)
 

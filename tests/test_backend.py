@@ -130,19 +130,22 @@ def test_blas_threads_one_for_small_products_and_several_for_large():
         pytest.skip("BLAS has one thread here: there is no count to choose")
     small = np.ones((32, 64), np.float32), np.ones((64, 256), np.float32)
     large = np.ones((256, 256), np.float32), np.ones((256, 1024), np.float32)
-    old = blas.seconds_per_madd, blas.contended_until
+    old = blas.seconds_per_madd, blas.contended_until, blas.strikes
     try:
         np.testing.assert_array_equal(backend.matmul(*small), small[0] @ small[1])
         assert blas.now == 1
-        blas.seconds_per_madd, blas.contended_until = 1.0, 0.0  # no product can look contended
+        blas.seconds_per_madd, blas.contended_until, blas.strikes = 1.0, 0.0, 0  # nothing looks contended
         np.testing.assert_array_equal(backend.matmul(*large), large[0] @ large[1])
         assert blas.now == many
-        blas.seconds_per_madd = 0.0  # every product looks slower than one thread: back off
+        blas.seconds_per_madd = 0.0  # every product looks slower than one thread: back off ...
+        for _ in range(blas.STRIKES - 1):
+            backend.matmul(*large)
+            assert blas.now == many and blas.contended_until == 0.0  # ... but not after one hiccup
         backend.matmul(*large)
         backend.matmul(*large)
         assert blas.now == 1 and blas.contended_until > 0
     finally:
-        blas.seconds_per_madd, blas.contended_until = old
+        blas.seconds_per_madd, blas.contended_until, blas.strikes = old
 
 
 def test_set_num_threads_bounds_large_products():

@@ -255,15 +255,17 @@ class _BlasThreads:
     busy core, and a step runs several times slower. So:
 
     - a product under ``LARGE`` multiply-adds runs on one thread;
-    - a larger one runs on ``get_num_threads()`` threads, and is timed: when it took
-      ``SLOWER`` times longer than one thread would have (measured once, at first use), the
-      cores are contended, and large products run on one thread for ``BACKOFF`` seconds.
+    - a larger one runs on ``get_num_threads()`` threads, and is timed: when ``STRIKES``
+      such products in a row took ``SLOWER`` times longer than one thread would have
+      (measured once, at first use), the cores are contended, and large products run on
+      one thread for ``BACKOFF`` seconds (then one slow product is enough to back off again).
 
     The count is switched through threadpoolctl (about half a microsecond), only when a
     product needs the other one. Without threadpoolctl, BLAS keeps its own setting."""
 
     LARGE = 1 << 23  # m·k·n; where two threads start to pay on 2 cores: benchmarks/bench_threads.py
     SLOWER = 1.5  # several threads on free cores take about 1/threads of one thread's time
+    STRIKES = 2  # one slow product is a hiccup (a page fault, a timer); two in a row are contention
     BACKOFF = 1.0
 
     def __init__(self):
@@ -272,6 +274,7 @@ class _BlasThreads:
         self.now = 1  # the count BLAS is set to
         self.seconds_per_madd = 0.0  # one thread's time per multiply-add, measured at first use
         self.contended_until = 0.0
+        self.strikes = 0  # slow products in a row
 
     def _find(self):
         try:
@@ -311,8 +314,13 @@ class _BlasThreads:
             return a @ b
         self.set(self.many)
         out = a @ b
-        if time.perf_counter() - start > self.SLOWER * madds * self.seconds_per_madd:
-            self.contended_until = time.perf_counter() + self.BACKOFF
+        if time.perf_counter() - start <= self.SLOWER * madds * self.seconds_per_madd:
+            self.strikes = 0
+        else:
+            self.strikes += 1
+            if self.strikes >= self.STRIKES:
+                self.contended_until = time.perf_counter() + self.BACKOFF
+                self.strikes = self.STRIKES - 1
         return out
 
 
