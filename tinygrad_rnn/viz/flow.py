@@ -168,4 +168,3 @@ def plot_gradient_flow(flows, path=None, which="h", title=None):
     if path is not None:
         save_figure(fig, path, dpi=120)
     return fig
-
