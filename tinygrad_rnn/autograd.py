@@ -318,26 +318,27 @@ class Function:
     def __call__(self, *inputs):
         x = inputs[0]
         device = x.device
-        if len(inputs) == 1:  # one and two inputs spelled out: this runs for every op of every step
-            arrays, needs = (x.data,), (x.requires_grad,)
-        elif len(inputs) == 2:
-            y = inputs[1]
-            if y.device is not device:
-                self._refuse_devices(device, y.device)
-            arrays, needs = (x.data, y.data), (x.requires_grad, y.requires_grad)
-        else:
-            for other in inputs:
-                if other.device is not device:
-                    self._refuse_devices(device, other.device)
-            arrays, needs = [t.data for t in inputs], tuple([t.requires_grad for t in inputs])
         grad_enabled, scope, keep, anomaly = _mode.now
-        record = grad_enabled and True in needs
-        self.needs = needs if record else (False,) * len(needs)
-        try:
-            ys = self.forward(*arrays)
+        try:  # one and two inputs spelled out: this runs for every op of every step
+            if len(inputs) == 1:
+                needs = self.needs = (grad_enabled and x.requires_grad,)
+                ys = self.forward(x.data)
+            elif len(inputs) == 2:
+                y = inputs[1]
+                if y.device is not device:
+                    self._refuse_devices(device, y.device)
+                needs = self.needs = (grad_enabled and x.requires_grad, grad_enabled and y.requires_grad)
+                ys = self.forward(x.data, y.data)
+            else:
+                for other in inputs:
+                    if other.device is not device:
+                        self._refuse_devices(device, other.device)
+                needs = self.needs = tuple([grad_enabled and t.requires_grad for t in inputs])
+                ys = self.forward(*[t.data for t in inputs])
         except (ValueError, TypeError, IndexError) as e:
             kind = ShapeError if isinstance(e, ValueError) else type(e)
-            raise kind(f"{self.op}: {self.explain(arrays, e)}") from None
+            raise kind(f"{self.op}: {self.explain([t.data for t in inputs], e)}") from None
+        record = True in needs
         if self.moves_to is not None:
             device = self.moves_to
         make = self.tensor_class._from_op
