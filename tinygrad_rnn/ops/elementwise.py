@@ -362,11 +362,11 @@ def tanh(x):
 
 def stable_sigmoid(x):
     """σ(x) = 1 / (1 + e⁻ˣ) on an array, as PyTorch computes it. No cancellation anywhere:
-    e⁻ˣ, the sum and its reciprocal are each exact to an ulp, so both tails keep full
+    e⁻ˣ, the sum and its reciprocal are each within an ulp, so both tails keep full
     relative precision wherever σ(x) is a normal float (x >= -87 in float32, -708 in
-    float64); below that e⁻ˣ overflows to inf, quietly, and σ(x) is 0. Four ufunc calls,
-    in place after the first (an ``e^min(x, 0) / (1 + e^-|x|)`` form that never overflows
-    takes seven, and twice the time at 64×256)."""
+    float64); below x = -88.7 (float32; -709.8 in float64) e⁻ˣ overflows to inf, quietly,
+    and σ(x) is 0. Four ufunc calls, in place after the first (an ``e^min(x, 0) / (1 +
+    e^-|x|)`` form that never overflows takes seven, and twice the time at 64×256)."""
     xp = _xp(x)
     out = xp.negative(x)
     with _quiet():
