@@ -71,6 +71,7 @@ SHAPES = [(3, 4), (5,), (2, 2), ()]
 OPTIMIZERS = {
     "Adam": lambda groups: optim.Adam(groups, lr=0.05, weight_decay=0.1),
     "AdamW": lambda groups: optim.AdamW(groups, lr=0.05),
+    "AdamW-amsgrad": lambda groups: optim.AdamW(groups, lr=0.05, amsgrad=True),
     "SGD": lambda groups: optim.SGD(groups, lr=0.1, momentum=0.9, nesterov=True),
     "RMSprop": lambda groups: optim.RMSprop(groups, lr=0.01, momentum=0.5, centered=True, weight_decay=0.1),
 }
@@ -134,6 +135,10 @@ def _rmsprop_changed_options(tmp_path):
     return _trained(lambda groups: optim.RMSprop(groups, lr=0.01))
 
 
+def _adam_changed_options(tmp_path):
+    return _trained(lambda groups: optim.Adam(groups, lr=0.01))
+
+
 # -- optimizers: load_state_dict ------------------------------------------------------------
 
 
@@ -182,9 +187,15 @@ def _load_state_cases():
         ),
         Bad(
             "unknown-option",
-            _load_edited(lambda sd: groups(sd)[0].update(amsgrad=True)),
+            _load_edited(lambda sd: groups(sd)[0].update(maximize=True)),
             ValueError,
-            r"group 0 has other options in the state dict: missing \[\], unexpected \['amsgrad'\]",
+            r"group 0 has other options in the state dict: missing \[\], unexpected \['maximize'\]",
+        ),
+        Bad(
+            "amsgrad-without-its-state",
+            _load_edited(lambda sd: [g.update(amsgrad=True) for g in groups(sd)]),
+            ValueError,
+            name + r"the state of parameter 0 lacks \['max_exp_avg_sq'\]",
         ),
         Bad(
             "missing-option",
@@ -220,9 +231,9 @@ def _load_state_cases():
         ),
         Bad(
             "state-unexpected",
-            _load_edited(_state(0, "max_exp_avg_sq", np.zeros((3, 4)))),
+            _load_edited(_state(0, "momentum_buffer", np.zeros((3, 4)))),
             ValueError,
-            r"unexpected entries \['max_exp_avg_sq'\]",
+            r"unexpected entries \['momentum_buffer'\]",
         ),
         Bad("step-negative", _load_edited(_state(0, "step", -1)), ValueError, r"'step' must be a count.*-1"),
         Bad("step-fraction", _load_edited(_state(0, "step", 2.5)), ValueError, r"'step' must be a count.*2\.5"),
@@ -723,6 +734,26 @@ FAMILIES = {
                 RuntimeError,
                 r"lacks \['momentum_buffer'\]",
                 _set_group("momentum", 0.9),
+            ),
+        ],
+    ),
+    "Adam.step-options-changed": Family(
+        _adam_changed_options,
+        _optimizer_snapshot,
+        [
+            Bad(
+                "amsgrad",
+                lambda w: w.opt.step(),
+                RuntimeError,
+                r"lacks \['max_exp_avg_sq'\]",
+                _set_group("amsgrad", True),
+            ),
+            Bad(
+                "amsgrad-type",
+                lambda w: w.opt.step(),
+                TypeError,
+                r"group 1: Adam: amsgrad must be True or False, got 1; nothing was updated",
+                _set_group("amsgrad", 1),
             ),
         ],
     ),

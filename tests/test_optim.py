@@ -81,6 +81,8 @@ CASES = {
     "adam-weight-decay": (optim.Adam, "Adam", dict(lr=0.05, weight_decay=0.1)),
     "adamw": (optim.AdamW, "AdamW", dict()),
     "adamw-options": (optim.AdamW, "AdamW", dict(lr=0.05, betas=(0.5, 0.9), weight_decay=0.3)),
+    "adam-amsgrad": (optim.Adam, "Adam", dict(lr=0.05, amsgrad=True)),
+    "adamw-amsgrad": (optim.AdamW, "AdamW", dict(lr=0.05, betas=(0.5, 0.9), weight_decay=0.3, amsgrad=True)),
     "rmsprop": (optim.RMSprop, "RMSprop", dict()),
     "rmsprop-alpha-eps": (optim.RMSprop, "RMSprop", dict(lr=0.05, alpha=0.8, eps=1e-3)),
     "rmsprop-centered": (optim.RMSprop, "RMSprop", dict(lr=0.05, centered=True)),
@@ -170,6 +172,7 @@ HYPER = {
             "betas": st.tuples(st.floats(0.0, 0.99), st.floats(0.5, 0.999)),
             "eps": st.floats(1e-8, 1e-3),
             "weight_decay": st.floats(0, 0.2),
+            "amsgrad": st.booleans(),
         }
     ),
     "RMSprop": st.fixed_dictionaries(
@@ -213,7 +216,7 @@ def _stepped(case, device, steps=3):
     return opt, ref, ours
 
 
-@pytest.mark.parametrize("case", ["sgd-momentum", "adam", "adamw-options", "rmsprop-all"])
+@pytest.mark.parametrize("case", ["sgd-momentum", "adam", "adamw-options", "adam-amsgrad", "rmsprop-all"])
 def test_state_dict_has_torchs_layout_and_values(case, device):
     opt, ref, _ = _stepped(case, device)
     sd, ref_sd = opt.state_dict(), ref.state_dict()

@@ -11,10 +11,13 @@ class Adam(Optimizer):
         g ← g + λ·p                                      (L2; AdamW instead decays p itself)
         m ← β₁·m + (1 − β₁)·g                            first moment
         v ← β₂·v + (1 − β₂)·g²                           second moment
-        p ← p − lr/(1 − β₁ᵗ) · m / (√v / √(1 − β₂ᵗ) + ε)
+        v̂ ← max(v̂, v)                                    with ``amsgrad``; else v̂ = v
+        p ← p − lr/(1 − β₁ᵗ) · m / (√v̂ / √(1 − β₂ᵗ) + ε)
 
     The divisions by 1 − βᵗ undo the bias of m and v toward their zero start, so the first
-    step moves each entry by about lr against the sign of its gradient:
+    step moves each entry by about lr against the sign of its gradient. ``amsgrad=True``
+    (Reddi et al., 2018) divides by the largest v seen so far, so no entry's step can grow
+    when its recent gradients shrink:
 
     >>> import tinygrad_rnn as tg
     >>> w = tg.nn.Parameter([1.0, 1.0])
@@ -25,11 +28,15 @@ class Adam(Optimizer):
     [0.9, 1.1]
     """
 
-    state_keys = ("step", "exp_avg", "exp_avg_sq")
+    state_keys = ("step", "exp_avg", "exp_avg_sq", "max_exp_avg_sq")
     decoupled_weight_decay = False
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0):
-        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay))
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False):
+        options = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad)
+        super().__init__(params, options)
+
+    def _needs(self, group):
+        return set(self.state_keys if group["amsgrad"] else self.state_keys[:3])
 
     def _check_group(self, group):
         super()._check_group(group)
@@ -40,6 +47,8 @@ class Adam(Optimizer):
             _check(self, f"beta parameter at index {i}", beta, 0 <= beta < 1, "in [0, 1)")
         _check(self, "epsilon value eps", group["eps"], group["eps"] >= 0, ">= 0")
         _check(self, "weight_decay", group["weight_decay"], group["weight_decay"] >= 0, ">= 0")
+        if not isinstance(group["amsgrad"], bool):
+            raise TypeError(f"{type(self).__name__}: amsgrad must be True or False, got {group['amsgrad']!r}")
 
     def _update(self, p, grad, state, group):
         lr, (beta1, beta2), eps, weight_decay = group["lr"], group["betas"], group["eps"], group["weight_decay"]
@@ -48,6 +57,8 @@ class Adam(Optimizer):
             state["step"] = 0
             state["exp_avg"] = xp.zeros_like(p.data)
             state["exp_avg_sq"] = xp.zeros_like(p.data)
+            if group["amsgrad"]:
+                state["max_exp_avg_sq"] = xp.zeros_like(p.data)
         if weight_decay != 0:
             if self.decoupled_weight_decay:
                 p.data *= 1 - lr * weight_decay
@@ -59,6 +70,8 @@ class Adam(Optimizer):
         m += (1 - beta1) * (grad - m)  # = β₁·m + (1 − β₁)·g, in the form torch's lerp_ uses
         v *= beta2
         v += (1 - beta2) * (grad * grad)
+        if group["amsgrad"]:
+            v = p.device.xp.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
         step_size = lr / (1 - beta1**t)
         denom = p.device.xp.sqrt(v) / (1 - beta2**t) ** 0.5 + eps
         p.data -= step_size * (m / denom)
@@ -82,5 +95,5 @@ class AdamW(Adam):
 
     decoupled_weight_decay = True
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2):
-        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False):
+        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad)
