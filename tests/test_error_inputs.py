@@ -386,7 +386,37 @@ def _loss_cases():
         Bad("ce-smoothing", lambda w: F.cross_entropy(w.x, w.labels, label_smoothing=1.5), ValueError, r"smoothing"),
         Bad("ce-smoothing-str", lambda w: F.cross_entropy(w.x, w.labels, label_smoothing="0.1"), TypeError, "smooth"),
         Bad("ce-reduction", lambda w: F.cross_entropy(w.x, w.labels, reduction="avg"), ValueError, sums),
-        Bad("ce-positional", lambda w: F.cross_entropy(w.x, w.labels, None), TypeError, r"positional"),
+        Bad("ce-positional", lambda w: F.cross_entropy(w.x, w.labels, None, -100), TypeError, r"positional"),
+        Bad(
+            "ce-weight-length",
+            lambda w: F.cross_entropy(w.x, w.labels, [1.0, 2.0]),
+            ValueError,
+            r"^cross_entropy: weight must hold one number per class, shape \(3,\); got shape \(2,\)",
+        ),
+        Bad(
+            "ce-weight-dtype",
+            lambda w: F.cross_entropy(w.x, w.labels, tg.ones(3)),
+            TypeError,
+            r"^cross_entropy: weight must be numbers of the input's dtype float64, got float32",
+        ),
+        Bad(
+            "nll-weight-strings",
+            lambda w: F.nll_loss(w.x, w.labels, np.array(["a", "b", "c"])),
+            TypeError,
+            r"^nll_loss: weight must be numbers",
+        ),
+        Bad(
+            "bce-weight-shape",
+            lambda w: F.binary_cross_entropy(w.p, w.y, np.ones(2)),
+            ValueError,
+            r"^binary_cross_entropy: weight of shape \(2,\) does not broadcast to the input's \(2, 3\)",
+        ),
+        Bad(
+            "bce-logits-pos-weight-shape",
+            lambda w: F.binary_cross_entropy_with_logits(w.x, w.y, pos_weight=np.ones((3, 3))),
+            ValueError,
+            r"^binary_cross_entropy_with_logits: pos_weight of shape \(3, 3\) does not broadcast",
+        ),
         Bad("nll-class", lambda w: F.nll_loss(w.x, [0, 5]), IndexError, r"^nll_loss: target class 5 is outside"),
         Bad("nll-float-target", lambda w: F.nll_loss(w.x, w.y), TypeError, r"^nll_loss: target must hold integer"),
         Bad(

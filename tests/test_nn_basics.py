@@ -594,6 +594,62 @@ def test_nll_loss_matches_torch(case, reduction):
     check_loss(F.nll_loss, torch.nn.functional.nll_loss, x, target, reduction=reduction, **options)
 
 
+def _with_constants(loss, **constants):
+    """``loss`` called with ``constants`` (NumPy arrays) given as tensors of its own kind:
+    ours take them as they are, torch's as torch tensors."""
+
+    def ours(x, *args, **kwargs):
+        return loss(x, *args, **{k: tg.Tensor(v, device=x.device) for k, v in constants.items()}, **kwargs)
+
+    def theirs(x, *args, **kwargs):
+        torch = need_torch()
+        return getattr(torch.nn.functional, loss.__name__)(
+            x, *args, **{k: torch.tensor(v) for k, v in constants.items()}, **kwargs
+        )
+
+    return ours, theirs
+
+
+CLASS_WEIGHTS = np.array([0.5, 2.0, 1.0, 3.0, 0.25])
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("smoothing", [0.0, 0.1])
+@pytest.mark.parametrize("case", list(CLASS_CASES))
+def test_class_weights_match_torch(case, smoothing, reduction):
+    x, target, options = CLASS_CASES[case]
+    weights = CLASS_WEIGHTS[: x.shape[0] if x.ndim == 1 else x.shape[1]]
+    ours, theirs = _with_constants(F.cross_entropy, weight=weights)
+    check_loss(ours, theirs, x, target, reduction=reduction, label_smoothing=smoothing, **options)
+    if not smoothing:
+        ours, theirs = _with_constants(F.nll_loss, weight=weights)
+        check_loss(ours, theirs, x, target, reduction=reduction, **options)
+
+
+def test_class_weights_may_be_a_list_and_zero_weights_leave_a_class_out():
+    x = tg.Tensor(np.random.default_rng(20).standard_normal((4, 3)))
+    target = [0, 1, 2, 1]
+    weighted = F.cross_entropy(x, target, [1.0, 0.0, 1.0])
+    kept = F.cross_entropy(x[tg.Tensor([0, 2])], [0, 2])
+    np.testing.assert_allclose(host(weighted), host(kept), rtol=1e-6)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("weight", [np.array([0.5, 2.0, 0.0, 1.5]), np.random.default_rng(21).uniform(0, 2, (2, 4))])
+def test_binary_losses_take_torchs_weight_and_pos_weight(weight, reduction):
+    rng = np.random.default_rng(22)
+    x, y = rng.standard_normal((2, 4)) * 3, rng.uniform(0, 1, (2, 4))
+    ours, theirs = _with_constants(F.binary_cross_entropy, weight=weight)
+    check_loss(ours, theirs, 1 / (1 + np.exp(-x)), y, reduction=reduction)
+    for constants in (
+        dict(weight=weight),
+        dict(pos_weight=np.array([3.0, 0.5, 1.0, 0.0])),
+        dict(weight=weight, pos_weight=np.array([2.0])),
+    ):
+        ours, theirs = _with_constants(F.binary_cross_entropy_with_logits, **constants)
+        check_loss(ours, theirs, x, y, reduction=reduction)
+
+
 @pytest.mark.parametrize("loss", ["cross_entropy", "nll_loss"])
 @pytest.mark.parametrize("x, target", [(np.ones((2, 3)), np.array([-100, -100])), (np.ones((0, 3)), np.zeros(0, int))])
 def test_class_losses_over_no_targets_are_torchs_nan_with_zero_gradient(loss, x, target):
@@ -623,6 +679,18 @@ def test_binary_cross_entropy_target_gradient(device):
     assert tg.gradcheck(lambda t: F.binary_cross_entropy(t, y.detach()), [leaf([0.2, 0.5, 0.9], device)])
 
 
+@pytest.mark.parametrize(
+    "loss", [F.cross_entropy, F.nll_loss, F.binary_cross_entropy, F.binary_cross_entropy_with_logits]
+)
+def test_a_weight_on_another_device_is_refused(loss, device):
+    if device == "cpu":
+        pytest.skip("needs a second device")
+    x = tg.Tensor(np.full((2, 3), 0.5), device=device)
+    target = np.array([0, 1]) if loss in (F.cross_entropy, F.nll_loss) else np.full((2, 3), 0.5)
+    with pytest.raises(RuntimeError, match=rf"^{loss.__name__}: input is on 'cuda' but weight on 'cpu'"):
+        loss(x, tg.Tensor(target, device=device), tg.ones(3, dtype="float64", device="cpu"))
+
+
 @pytest.mark.parametrize("loss", [F.mse_loss, F.l1_loss, F.binary_cross_entropy, F.cross_entropy, F.nll_loss])
 def test_a_target_on_another_device_is_refused(loss, device):
     if device == "cpu":
@@ -647,6 +715,24 @@ LOSS_MODULES = {
     "BCELoss": (lambda: np.random.default_rng(17).uniform(0, 1, (4, 3)), {}),
     "BCEWithLogitsLoss": (lambda: np.random.default_rng(18).uniform(0, 1, (4, 3)), {}),
 }
+
+
+@pytest.mark.parametrize("name", ["CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss"])
+def test_loss_modules_take_weight_first_as_torch(name):
+    torch = need_torch()
+    target, options = LOSS_MODULES[name]
+    weight = np.array([2.0, 0.5, 1.0])
+    extra = {"pos_weight": np.array([1.5, 1.0, 0.25])} if name == "BCEWithLogitsLoss" else {}
+    ours = getattr(nn, name)(
+        tg.Tensor(weight, device="cpu"), **options, **{k: tg.Tensor(v, device="cpu") for k, v in extra.items()}
+    )  # check_loss computes on the CPU
+    theirs = getattr(torch.nn, name)(torch.tensor(weight), **options, **{k: torch.tensor(v) for k, v in extra.items()})
+    x = _class_logits()
+    if name == "BCELoss":
+        x = 1 / (1 + np.exp(-x))
+    check_loss(ours, theirs, x, target())
+    with pytest.raises(TypeError, match="positional"):
+        getattr(nn, name)(None, "mean")  # torch's second positional argument is the obsolete size_average
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)

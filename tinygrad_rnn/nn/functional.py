@@ -58,9 +58,9 @@ def _float_input(op, input):
         raise TypeError(f"{op}: input must be a floating-point Tensor, got {what}")
 
 
-def _same_device(op, input, target):
-    if target.device is not input.device:
-        raise RuntimeError(f"{op}: input is on '{input.device}' but target on '{target.device}'")
+def _same_device(op, input, other, what="target"):
+    if other.device is not input.device:
+        raise RuntimeError(f"{op}: input is on '{input.device}' but {what} on '{other.device}'")
 
 
 def _target_like(op, input, target):
@@ -76,11 +76,41 @@ def _target_like(op, input, target):
     return target if target.dtype == input.dtype else ops.cast(target, input.dtype)
 
 
-def _pointwise(op, input, target, reduction, loss):
-    """``loss(input, target)`` elementwise, reduced; the target as ``_target_like`` makes it."""
+def _constant_like(op, input, value, what):
+    """``value`` (a tensor, array or numbers; None stays None) as a constant tensor of
+    ``input``'s dtype, on its device, of a shape that broadcasts to the input's. Python
+    numbers take the input's dtype; a float tensor or array of another dtype is an error."""
+    if value is None:
+        return None
+    if isinstance(value, Tensor):
+        _same_device(op, input, value, what)
+        array = value.data
+    else:
+        try:
+            array = input.device.asarray(value, dtype=None if hasattr(value, "dtype") else input.dtype)
+        except (TypeError, ValueError):
+            raise TypeError(f"{op}: {what} must be numbers, got {value!r:.60}") from None
+    if array.dtype.kind not in "fiu" or (array.dtype.kind == "f" and array.dtype != input.dtype):
+        raise TypeError(f"{op}: {what} must be numbers of the input's dtype {input.dtype}, got {array.dtype}")
+    try:
+        fits = np.broadcast_shapes(array.shape, input.shape) == tuple(input.shape)
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ValueError(
+            f"{op}: {what} of shape {tuple(array.shape)} does not broadcast to the input's {tuple(input.shape)}"
+        )
+    return Tensor._wrap(array.astype(input.dtype, copy=False), input.device)
+
+
+def _pointwise(op, input, target, reduction, loss, weight=None):
+    """``loss(input, target)`` elementwise, each element times its ``weight`` if one is
+    given, reduced; the target as ``_target_like`` makes it."""
     _check_reduction(op, reduction)
     _float_input(op, input)
-    return _reduce(loss(input, _target_like(op, input, target)), reduction)
+    weight = _constant_like(op, input, weight, "weight")
+    loss = loss(input, _target_like(op, input, target))
+    return _reduce(loss if weight is None else loss * weight, reduction)
 
 
 def _squared_error(x, y):
@@ -159,55 +189,83 @@ def _rows_of_classes(op, input, target, ignore_index):
     return rows, xp.where(keep, labels, 0), keep.astype(input.dtype), shape
 
 
+def _class_weights(op, rows, weight):
+    """``weight``, one number per class of the (M, C) ``rows``, as a constant tensor (None stays None)."""
+    if weight is None:
+        return None
+    classes = rows.shape[1]
+    shape = np.shape(weight.data if isinstance(weight, Tensor) else weight)
+    if shape != (classes,):
+        raise ValueError(f"{op}: weight must hold one number per class, shape ({classes},); got shape {shape}")
+    return _constant_like(op, rows, weight, "weight")
+
+
+def _row_weights(labels, keep, class_weights):
+    """Each row's weight in the loss: its class's weight (1 without class weights), 0 where the
+    row is ignored; None when every row weighs 1."""
+    if class_weights is None:
+        return keep
+    per_row = class_weights.data[labels]
+    return per_row if keep is None else per_row * keep
+
+
 def _picked(rows, labels):
     """rows[m, labels[m]] for every row m: a differentiable gather."""
     return rows[rows.device.xp.arange(rows.shape[0]), labels]
 
 
-def _masked(loss, keep):
-    return loss if keep is None else loss * Tensor._wrap(keep, loss.device)
+def _masked(loss, weights):
+    return loss if weights is None else loss * Tensor._wrap(weights, loss.device)
 
 
-def _reduce_rows(loss, keep, shape, reduction):
-    """Reduce a per-row loss that is 0 on ignored rows; "mean" averages over the rows kept.
+def _reduce_rows(loss, weights, shape, reduction):
+    """Reduce a per-row loss already scaled by the rows' ``weights`` (0 on ignored rows; None:
+    all 1): "mean" divides the sum by the sum of the weights, as torch.
 
-    As torch, the mean over no rows at all is NaN, with a zero gradient.
+    As torch, the mean over no rows at all is NaN, with a zero gradient. So is the mean over
+    rows whose weights add up to 0, where torch's gradient is NaN.
     """
     if reduction == "none":
         return loss.reshape(shape)
-    if reduction == "sum" or (keep is None and loss.shape[0]):
+    if reduction == "sum" or (weights is None and loss.shape[0]):
         return _reduce(loss, reduction)
     xp = loss.device.xp
-    count = keep.sum() if keep is not None else xp.zeros((), loss.dtype)
-    scale = Tensor._wrap(xp.asarray(1 / xp.maximum(count, 1), dtype=loss.dtype), loss.device)
-    empty = Tensor._wrap(xp.asarray(xp.where(count == 0, np.nan, 0), dtype=loss.dtype), loss.device)
+    total = weights.sum() if weights is not None else xp.zeros((), loss.dtype)
+    scale = Tensor._wrap(xp.asarray(1 / xp.where(total == 0, 1, total), dtype=loss.dtype), loss.device)
+    empty = Tensor._wrap(xp.asarray(xp.where(total == 0, np.nan, 0), dtype=loss.dtype), loss.device)
     return loss.sum() * scale + empty
 
 
-def nll_loss(input, target, *, ignore_index=-100, reduction="mean"):
-    """ℓₙ = −input[n, tₙ], for log-probabilities ``input`` and class indices ``target``.
+def nll_loss(input, target, weight=None, *, ignore_index=-100, reduction="mean"):
+    """ℓₙ = −w[tₙ]·input[n, tₙ], for log-probabilities ``input`` and class indices ``target``.
 
-    Shapes as ``cross_entropy``. Targets equal to ``ignore_index`` add nothing and are not
-    counted by "mean".
+    Shapes as ``cross_entropy``; ``weight`` (C numbers, default all 1) scales each class, and
+    "mean" divides by the sum of the weights of the targets. Targets equal to
+    ``ignore_index`` add nothing and are not counted by "mean".
 
     >>> import tinygrad_rnn as tg
     >>> logp = tg.Tensor([[-0.5, -1.0], [-2.0, -0.25]])
     >>> tg.nn.functional.nll_loss(logp, [1, 1]).item()
     0.625
+    >>> tg.nn.functional.nll_loss(logp, [0, 1], weight=[3.0, 1.0]).item()   # (3·0.5 + 1·0.25) / 4
+    0.4375
     """
     _check_reduction("nll_loss", reduction)
     rows, labels, keep, shape = _rows_of_classes("nll_loss", input, target, ignore_index)
-    return _reduce_rows(_masked(-_picked(rows, labels), keep), keep, shape, reduction)
+    weights = _row_weights(labels, keep, _class_weights("nll_loss", rows, weight))
+    return _reduce_rows(_masked(-_picked(rows, labels), weights), weights, shape, reduction)
 
 
-def cross_entropy(input, target, *, ignore_index=-100, reduction="mean", label_smoothing=0.0):
+def cross_entropy(input, target, weight=None, *, ignore_index=-100, reduction="mean", label_smoothing=0.0):
     """ℓₙ = -log softmax(xₙ)[tₙ] = logsumexp(xₙ) - xₙ[tₙ], finite for any logits.
 
     ``input``: logits (N, C) with ``target`` (N,), (N, C, d₁, ...) with (N, d₁, ...), or
     (C,) with a 0-d target; targets are integer class indices in [0, C) or ``ignore_index``
     (left out, and not counted by "mean"). With label smoothing ε the target is the mix
     (1 - ε)·onehot(tₙ) + ε/C, so ℓₙ = (1 - ε)(logsumexp(xₙ) - xₙ[tₙ]) + ε(logsumexp(xₙ) - mean(xₙ)).
-    Without it the gradient is softmax(xₙ) - onehot(tₙ).
+    Without it the gradient is softmax(xₙ) - onehot(tₙ). Class weights w (``weight``, C
+    numbers, as torch's) make it ℓₙ = (1 - ε)·w[tₙ](logsumexp(xₙ) - xₙ[tₙ]) +
+    (ε/C)·Σ_c w_c(logsumexp(xₙ) - xₙ[c]), and "mean" divides by Σₙ w[tₙ].
 
     >>> import tinygrad_rnn as tg
     >>> logits = tg.Tensor([[0.0, 0.0], [5.0, -5.0]], requires_grad=True)
@@ -222,42 +280,59 @@ def cross_entropy(input, target, *, ignore_index=-100, reduction="mean", label_s
     _check_reduction(op, reduction)
     _check_unit("cross_entropy", "label_smoothing", label_smoothing)
     rows, labels, keep, shape = _rows_of_classes(op, input, target, ignore_index)
+    class_weights = _class_weights(op, rows, weight)
+    weights = _row_weights(labels, keep, class_weights)
     lse = ops.logsumexp(rows, 1)
-    loss = lse - _picked(rows, labels)
+    loss = _masked(lse - _picked(rows, labels), weights)
     if label_smoothing:
-        loss = loss * (1 - label_smoothing) + (lse - rows.mean(1)) * label_smoothing
-    return _reduce_rows(_masked(loss, keep), keep, shape, reduction)
+        if class_weights is None:
+            spread = lse - rows.mean(1)
+        else:  # Σ_c w_c (lse - x_c) / C
+            spread = ((lse.unsqueeze(1) - rows) * class_weights).mean(1)
+        loss = loss * (1 - label_smoothing) + _masked(spread, keep) * label_smoothing
+    return _reduce_rows(loss, weights, shape, reduction)
 
 
 # -- binary targets -----------------------------------------------------------------------------
 
 
-def _log_sigmoid_terms(x, y):
+def _log_sigmoid_terms(x, y, pos_weight=None):
     neg = -x
     softplus = ops.logsumexp(ops.stack([zeros_like(neg), neg], 0), 0)
+    if pos_weight is not None:
+        softplus = softplus * ((pos_weight - 1) * y + 1)
     return (1 - y) * x + softplus
 
 
-def binary_cross_entropy_with_logits(input, target, reduction="mean"):
+def binary_cross_entropy_with_logits(input, target, weight=None, *, reduction="mean", pos_weight=None):
     """ℓ = -[y log σ(x) + (1 - y) log(1 - σ(x))] = (1 - y) x + softplus(-x).
 
     softplus(z) = log(1 + eᶻ) is computed as logsumexp([0, z]): finite for any x, and its
     gradient σ(z) is exact everywhere, so dℓ/dx = σ(x) - y (a ``relu(x) + log(1 + e^-|x|)``
     form has kinks whose autodiff slope at x = 0 is wrong).
 
+    ``pos_weight`` p (broadcast to the input, e.g. one number per class of (N, C)) weighs the
+    positive term, ℓ = -[p·y log σ(x) + (1 - y) log(1 - σ(x))] = (1 - y) x + (1 + (p - 1) y)
+    softplus(-x): p > 1 raises recall, as torch's. ``weight`` (broadcast to the input)
+    multiplies each element's loss; "mean" stays the mean over the elements.
+
     >>> import tinygrad_rnn as tg
     >>> x, y = tg.Tensor([0.0, 200.0]), tg.Tensor([1.0, 0.0])
     >>> [round(v, 4) for v in tg.nn.functional.binary_cross_entropy_with_logits(x, y, reduction="none").tolist()]
     [0.6931, 200.0]
     """
-    return _pointwise("binary_cross_entropy_with_logits", input, target, reduction, _log_sigmoid_terms)
+    op = "binary_cross_entropy_with_logits"
+    _float_input(op, input)
+    pos_weight = _constant_like(op, input, pos_weight, "pos_weight")
+    return _pointwise(op, input, target, reduction, lambda x, y: _log_sigmoid_terms(x, y, pos_weight), weight)
 
 
 _BCE_BOUND = float(np.float32(1e-12))  # torch's bound on x(1 - x) in the gradient, a float32 constant
 
 
-def binary_cross_entropy(input, target, reduction="mean"):
-    """ℓ = -[y·max(log x, -100) + (1 - y)·max(log(1 - x), -100)] for probabilities x in [0, 1].
+def binary_cross_entropy(input, target, weight=None, *, reduction="mean"):
+    """ℓ = -[y·max(log x, -100) + (1 - y)·max(log(1 - x), -100)] for probabilities x in [0, 1],
+    each element's loss times ``weight`` when it is given (broadcast to the input).
 
     The clamps keep ℓ finite at x = 0 and 1, as torch's; so does the gradient, torch's
 
@@ -277,6 +352,7 @@ def binary_cross_entropy(input, target, reduction="mean"):
     _check_reduction(op, reduction)
     _float_input(op, input)
     target = _target_like(op, input, target)
+    weight = _constant_like(op, input, weight, "weight")
     xp, x, y = input.device.xp, input.data, target.data
     outside = [~((a >= 0) & (a <= 1)) for a in (x, y)]
     flags = to_host(xp.stack([o.any() for o in outside]))  # the one transfer
@@ -293,7 +369,7 @@ def binary_cross_entropy(input, target, reduction="mean"):
         return Tensor._wrap(xp.asarray(a, dtype=x.dtype), input.device)
 
     loss = const(loss) + (input - const(x)) * const(dx) + (target - const(y)) * const(dy)
-    return _reduce(loss, reduction)
+    return _reduce(loss if weight is None else loss * weight, reduction)
 
 
 def dropout(input, p=0.5, training=True):

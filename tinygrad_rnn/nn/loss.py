@@ -19,6 +19,15 @@ reduction: how the losses of the elements are combined: "mean" averages them, "s
     ignore_index="""\
 ignore_index: a target value that adds nothing to the loss and is not counted by "mean"
     (padding). Default: -100.""",
+    class_weight="""\
+weight: one number per class (a tensor of the input's dtype on its device, an array or a
+    list), each class's loss scaled by it, "mean" dividing by the weights of the targets
+    (for unbalanced classes); the first positional argument, as torch's. Default: None,
+    all 1. A constant: ``.to()`` does not move it.""",
+    element_weight="""\
+weight: numbers that broadcast to the input's shape, each element's loss scaled by its
+    own; the first positional argument, as torch's. Default: None, all 1. A constant:
+    ``.to()`` does not move it.""",
     pointwise_shapes="""\
 Shape:
     - input: any shape, floating point.
@@ -75,9 +84,18 @@ class L1Loss(_Loss):
         return F.l1_loss(input, target, reduction=self.reduction)
 
 
-class _ClassLoss(_Loss):
-    def __init__(self, ignore_index=-100, reduction="mean"):
+class _WeightedLoss(_Loss):
+    """A loss with torch's optional first argument ``weight``; the options after it are
+    keyword-only (torch's next positional arguments, size_average and reduce, are gone)."""
+
+    def __init__(self, weight=None, *, reduction="mean"):
         super().__init__(reduction)
+        self.weight = weight
+
+
+class _ClassLoss(_WeightedLoss):
+    def __init__(self, weight=None, *, ignore_index=-100, reduction="mean"):
+        super().__init__(weight, reduction=reduction)
         self.ignore_index = ignore_index
 
 
@@ -87,6 +105,7 @@ class NLLLoss(_ClassLoss):
     ``torch.nn.NLLLoss`` (``F.nll_loss``): after ``log_softmax``, it is the cross entropy.
 
     Args:
+        {class_weight}
         {ignore_index}
         {reduction}
 
@@ -99,7 +118,7 @@ class NLLLoss(_ClassLoss):
     """
 
     def forward(self, input, target):
-        return F.nll_loss(input, target, ignore_index=self.ignore_index, reduction=self.reduction)
+        return F.nll_loss(input, target, self.weight, ignore_index=self.ignore_index, reduction=self.reduction)
 
 
 @_LOSS
@@ -108,6 +127,7 @@ class CrossEntropyLoss(_ClassLoss):
     ``torch.nn.CrossEntropyLoss`` (``F.cross_entropy``: log-softmax, then NLL); finite for any logits.
 
     Args:
+        {class_weight}
         {ignore_index}
         {reduction}
         label_smoothing: ε in [0, 1]: the target becomes (1 - ε)·onehot(tₙ) + ε/C. Default: 0.
@@ -123,8 +143,8 @@ class CrossEntropyLoss(_ClassLoss):
     ()
     """
 
-    def __init__(self, ignore_index=-100, reduction="mean", label_smoothing=0.0):
-        super().__init__(ignore_index, reduction)
+    def __init__(self, weight=None, *, ignore_index=-100, reduction="mean", label_smoothing=0.0):
+        super().__init__(weight, ignore_index=ignore_index, reduction=reduction)
         F._check_unit("CrossEntropyLoss", "label_smoothing", label_smoothing)
         self.label_smoothing = label_smoothing
 
@@ -132,6 +152,7 @@ class CrossEntropyLoss(_ClassLoss):
         return F.cross_entropy(
             input,
             target,
+            self.weight,
             ignore_index=self.ignore_index,
             reduction=self.reduction,
             label_smoothing=self.label_smoothing,
@@ -139,11 +160,12 @@ class CrossEntropyLoss(_ClassLoss):
 
 
 @_LOSS
-class BCELoss(_Loss):
+class BCELoss(_WeightedLoss):
     """Binary cross entropy of probabilities x in [0, 1], ℓ = -[y log x + (1 - y) log(1 - x)]
     (each log clamped at -100), as ``torch.nn.BCELoss`` (``F.binary_cross_entropy``).
 
     Args:
+        {element_weight}
         {reduction}
 
     {pointwise_shapes}
@@ -154,17 +176,21 @@ class BCELoss(_Loss):
     """
 
     def forward(self, input, target):
-        return F.binary_cross_entropy(input, target, reduction=self.reduction)
+        return F.binary_cross_entropy(input, target, self.weight, reduction=self.reduction)
 
 
 @_LOSS
-class BCEWithLogitsLoss(_Loss):
+class BCEWithLogitsLoss(_WeightedLoss):
     """Binary cross entropy of logits, ℓ = -[y log σ(x) + (1 - y) log(1 - σ(x))], the sigmoid
     inside and stable for any x, as ``torch.nn.BCEWithLogitsLoss``
     (``F.binary_cross_entropy_with_logits``).
 
     Args:
+        {element_weight}
         {reduction}
+        pos_weight: p, broadcast to the input (one number per class of (N, C), say): the loss
+            becomes -[p·y log σ(x) + (1 - y) log(1 - σ(x))], p > 1 favouring recall. A
+            constant, as ``weight``. Default: None (1).
 
     {pointwise_shapes}
 
@@ -173,5 +199,11 @@ class BCEWithLogitsLoss(_Loss):
     [0.0, 0.0]
     """
 
+    def __init__(self, weight=None, *, reduction="mean", pos_weight=None):
+        super().__init__(weight, reduction=reduction)
+        self.pos_weight = pos_weight
+
     def forward(self, input, target):
-        return F.binary_cross_entropy_with_logits(input, target, reduction=self.reduction)
+        return F.binary_cross_entropy_with_logits(
+            input, target, self.weight, reduction=self.reduction, pos_weight=self.pos_weight
+        )
