@@ -264,7 +264,7 @@ def cross_entropy(input, target, weight=None, *, ignore_index=-100, reduction="m
     (left out, and not counted by "mean"). With label smoothing ε the target is the mix
     (1 - ε)·onehot(tₙ) + ε/C, so ℓₙ = (1 - ε)(logsumexp(xₙ) - xₙ[tₙ]) + ε(logsumexp(xₙ) - mean(xₙ)).
     Without it the gradient is softmax(xₙ) - onehot(tₙ). Class weights w (``weight``, C
-    numbers, as torch's) make it ℓₙ = (1 - ε)·w[tₙ](logsumexp(xₙ) - xₙ[tₙ]) +
+    numbers, as torch's) make it ℓₙ = (1 - ε)·w[tₙ]·(logsumexp(xₙ) - xₙ[tₙ]) +
     (ε/C)·Σ_c w_c(logsumexp(xₙ) - xₙ[c]), and "mean" divides by Σₙ w[tₙ].
 
     >>> import tinygrad_rnn as tg
