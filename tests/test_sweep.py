@@ -94,6 +94,16 @@ def test_the_shipped_study():
     assert len(ci) == 16 and {t.id for t in ci} <= {t.id for t in spec.trials()}
 
 
+def test_the_follow_up_study_differs_from_the_first_only_in_clipping_and_its_draw():
+    first, follow_up = sw.load("greff"), sw.load("noaf-unclipped")
+    assert follow_up.cells == ("greff-vanilla", "greff-noaf") and follow_up.reference == first.reference
+    assert follow_up.tasks == first.tasks and follow_up.seeds == first.seeds and follow_up.samples == first.samples
+    assert follow_up.sample_seed != first.sample_seed
+    trials = follow_up.trials()
+    assert len(trials) == 240 and {t.clip for t in trials} == {0.0}
+    assert sw.shipped_studies() == ["greff", "noaf-unclipped"]
+
+
 BAD = [
     ({"cells": ["lstm", "lstn"]}, "cells: unknown cell 'lstn'"),
     ({"cells": []}, "cells: expected a non-empty list"),

@@ -12,6 +12,7 @@ from ..autograd import keep_grads
 from ..viz.drawing import FORMATS
 from . import outputs
 from .models import CELLS, label, make_layer
+from .sweep import shipped_studies
 
 
 def _positive(text):
@@ -326,9 +327,9 @@ def main(argv=None):
         "into trials and train them on Dask: a local cluster of one-thread worker processes, one per core, or the "
         "cluster of --scheduler. Each finished trial is written to the database at once; trials already finished "
         "there are skipped, so running the same command again resumes a sweep that was stopped. CONFIG is a TOML "
-        "file or the name of a shipped study (greff).",
+        f"file or the name of a shipped study ({', '.join(shipped_studies())}).",
     )
-    sweep.add_argument("config", help="a sweep file, or the name of a shipped study: greff")
+    sweep.add_argument("config", help="a sweep file, or the name of a shipped study: " + ", ".join(shipped_studies()))
     sweep.add_argument("--subset", help="run the named [subsets] part of the sweep only (greff: ci)")
     sweep.add_argument(
         "--db", help="the SQLite file of results (default: ~/.local/share/tinygrad-rnn/sweeps/NAME.sqlite)"

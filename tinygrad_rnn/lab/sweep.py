@@ -47,6 +47,18 @@ import numpy as np
 from . import models, tasks
 
 STUDIES = pathlib.Path(__file__).parent / "studies"
+
+
+def shipped_studies():
+    """The names of the shipped studies (the TOML files in ``studies/``).
+
+    >>> from tinygrad_rnn.lab import sweep
+    >>> sweep.shipped_studies()
+    ['greff', 'noaf-unclipped']
+    """
+    return sorted(p.stem for p in STUDIES.glob("*.toml"))
+
+
 HYPERPARAMETERS = {  # name: (type, default, what a valid value is)
     "hidden": (int, 32, ">= 1"),
     "lr": (float, 1e-2, "> 0"),
@@ -204,7 +216,7 @@ def load(source):
     if not path.is_file():
         shipped = STUDIES / f"{source}.toml"
         if not shipped.is_file():
-            names = ", ".join(sorted(p.stem for p in STUDIES.glob("*.toml")))
+            names = ", ".join(shipped_studies())
             raise SweepError(f"no sweep file {str(source)!r}, and no shipped study of that name (shipped: {names})")
         path = shipped
     try:
