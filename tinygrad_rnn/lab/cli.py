@@ -320,6 +320,7 @@ def main(argv=None):
     demo.add_argument("--quick", action="store_true", help="a shorter task and fewer steps (under a minute)")
     demo.add_argument("--no-progress", action="store_true", help="no progress bars")
 
+    studies = ", ".join(shipped_studies())
     sweep = sub.add_parser(
         "sweep",
         help="run a sweep of trainings on Dask, with every result stored in SQLite as it finishes",
@@ -327,9 +328,9 @@ def main(argv=None):
         "into trials and train them on Dask: a local cluster of one-thread worker processes, one per core, or the "
         "cluster of --scheduler. Each finished trial is written to the database at once; trials already finished "
         "there are skipped, so running the same command again resumes a sweep that was stopped. CONFIG is a TOML "
-        f"file or the name of a shipped study ({', '.join(shipped_studies())}).",
+        f"file or the name of a shipped study ({studies}).",
     )
-    sweep.add_argument("config", help="a sweep file, or the name of a shipped study: " + ", ".join(shipped_studies()))
+    sweep.add_argument("config", help=f"a sweep file, or the name of a shipped study: {studies}")
     sweep.add_argument("--subset", help="run the named [subsets] part of the sweep only (greff: ci)")
     sweep.add_argument(
         "--db", help="the SQLite file of results (default: ~/.local/share/tinygrad-rnn/sweeps/NAME.sqlite)"

@@ -322,9 +322,11 @@ def binary_cross_entropy_with_logits(input, target, weight=None, *, reduction="m
     [0.6931, 200.0]
     """
     op = "binary_cross_entropy_with_logits"
-    _float_input(op, input)
-    pos_weight = _constant_like(op, input, pos_weight, "pos_weight")
-    return _pointwise(op, input, target, reduction, lambda x, y: _log_sigmoid_terms(x, y, pos_weight), weight)
+
+    def loss(x, y):
+        return _log_sigmoid_terms(x, y, _constant_like(op, x, pos_weight, "pos_weight"))
+
+    return _pointwise(op, input, target, reduction, loss, weight)
 
 
 _BCE_BOUND = float(np.float32(1e-12))  # torch's bound on x(1 - x) in the gradient, a float32 constant

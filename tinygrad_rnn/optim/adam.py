@@ -36,7 +36,10 @@ class Adam(Optimizer):
         super().__init__(params, options)
 
     def _needs(self, group):
-        return set(self.state_keys if group["amsgrad"] else self.state_keys[:3])
+        needs = {"step", "exp_avg", "exp_avg_sq"}
+        if group["amsgrad"]:
+            needs.add("max_exp_avg_sq")
+        return needs
 
     def _check_group(self, group):
         super()._check_group(group)
