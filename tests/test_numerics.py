@@ -1,6 +1,6 @@
 """Numerically delicate ops against PyTorch in float32 and float64: the tails of sigmoid and
-log-sigmoid, log-sum-exp of -inf, x**0 at 0, ties in maximum/minimum; and no NumPy warnings
-where PyTorch gives IEEE values silently."""
+log-sigmoid, log-sum-exp of -inf, x**0 at 0, ties in maximum/minimum, cutting an empty axis;
+and no NumPy warnings where PyTorch gives IEEE values silently."""
 
 import warnings
 
@@ -93,6 +93,8 @@ IEEE = [
     ("log backward at 0", lambda: _backward(lambda x: x.log(), [0.0, 1.0])),
     ("sqrt backward at 0", lambda: _backward(lambda x: x.sqrt(), [0.0, 1.0])),
     ("sigmoid of ±inf", lambda: _backward(lambda x: x.sigmoid(), [-np.inf, np.inf])),
+    ("sigmoid's e^-x overflows", lambda: tg.Tensor([-1e4, -100.0], dtype=np.float32).sigmoid()),
+    ("tensor ** tensor", lambda: tg.Tensor([0.0, 0.0]) ** tg.Tensor([-1.0, -2.0])),
 ]
 
 
@@ -107,3 +109,22 @@ def test_no_numpy_warnings_where_ieee_defines_the_value(case):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         case[1]()
+
+
+def test_the_callers_error_state_is_theirs_before_and_after_a_quiet_op():
+    with np.errstate(all="raise"):
+        assert tg.Tensor([-1e4]).sigmoid().item() == 0.0
+        assert tg.Tensor([0.0]).log().item() == -np.inf
+        assert np.geterr()["over"] == "raise"
+        with pytest.raises(FloatingPointError):
+            np.exp(np.float32(1e4))
+
+
+@pytest.mark.parametrize("op", ["chunk", "split"])
+def test_an_empty_axis_cuts_as_torch(op):
+    x = tg.zeros(0, 3, requires_grad=True)
+    pieces = x.chunk(3, 0) if op == "chunk" else x.split(2, 0)
+    ref = torch.zeros(0, 3).chunk(3, 0) if op == "chunk" else torch.zeros(0, 3).split(2, 0)
+    assert [p.shape for p in pieces] == [tuple(r.shape) for r in ref]
+    sum(p.sum() for p in pieces).backward()
+    assert x.grad.shape == (0, 3)

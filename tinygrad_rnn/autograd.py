@@ -30,6 +30,7 @@ This module knows tensors only through their fields (``data``, ``device``, ``req
 import functools
 import gc
 import itertools
+import operator
 import threading
 import weakref
 from contextlib import contextmanager
@@ -477,8 +478,7 @@ def _graph_order(roots):
     return sorted(seen, key=_seq_of, reverse=True)
 
 
-def _seq_of(node):
-    return node.seq
+_seq_of = operator.attrgetter("seq")
 
 
 def backward(tensors, grads=None, retain_graph=False):

@@ -7,22 +7,17 @@ cupy). ``self.needs[k]`` says whether input k wants a gradient: a forward pass k
 what the wanted gradients read.
 """
 
+import operator
+
 import numpy as np
 
 from .. import backend
 from ..autograd import Function, describe_shapes, sum_to
 from ..backend import array_module as _xp
+from ..backend import quietly
 from .operands import is_tensor, operands
 
 _CONSTANTS = {}
-
-
-def _quiet():
-    """No NumPy warnings for what IEEE arithmetic defines (log 0 = -inf, 1/0 = inf, ...), as
-    in PyTorch. Used by the ops that meet such values in normal use (log, div, sqrt, pow,
-    exp), not by those on a recurrent step's hot path: it costs about half a microsecond.
-    Backward passes run quiet as a whole (autograd.backward)."""
-    return np.errstate(all="ignore")
 
 
 def _const(value, like):
@@ -133,8 +128,7 @@ class Div(Function):
     def forward(self, x, y):
         self.in_shapes = x.shape, y.shape
         self.saved = (x if self.needs[1] else None), y
-        with _quiet():
-            return x / y
+        return quietly(operator.truediv, x, y)
 
     def backward(self, gy):
         x, y = self.saved
@@ -186,8 +180,7 @@ class Pow(Function):
 
     def forward(self, x):
         self.saved = x
-        with _quiet():
-            return x**self.p
+        return quietly(operator.pow, x, self.p)
 
     def backward(self, gy):
         if self.p == 0:
@@ -203,8 +196,7 @@ class PowTensor(Function):
 
     def forward(self, x, p):
         self.in_shapes = x.shape, p.shape
-        with _quiet():
-            out = x**p
+        out = quietly(operator.pow, x, p)
         self.saved = x, p, out
         return out
 
@@ -244,8 +236,7 @@ class Exp(Function):
     op = "exp"
 
     def forward(self, x):
-        with _quiet():
-            self.saved = out = _xp(x).exp(x)
+        self.saved = out = quietly(_xp(x).exp, x)
         return out
 
     def backward(self, gy):
@@ -269,8 +260,7 @@ class Log(Function):
 
     def forward(self, x):
         self.saved = x
-        with _quiet():
-            return _xp(x).log(x)
+        return quietly(_xp(x).log, x)
 
     def backward(self, gy):
         return gy / self.saved
@@ -292,8 +282,7 @@ class Sqrt(Function):
     op = "sqrt"
 
     def forward(self, x):
-        with _quiet():
-            self.saved = out = _xp(x).sqrt(x)
+        self.saved = out = quietly(_xp(x).sqrt, x)
         return out
 
     def backward(self, gy):
@@ -369,8 +358,7 @@ def stable_sigmoid(x):
     e^-|x|)`` form that never overflows takes seven, and twice the time at 64×256)."""
     xp = _xp(x)
     out = xp.negative(x)
-    with _quiet():
-        xp.exp(out, out=out)
+    quietly(xp.exp, out, out=out)
     out += _const(1, out)
     return xp.reciprocal(out, out=out)
 

@@ -350,7 +350,7 @@ def split(x, split_size_or_sections, axis=_UNSET, *, dim=_UNSET):
         step = split_size_or_sections
         if step <= 0:
             raise ValueError(f"split: the size must be positive, got {step}")
-        sizes = [builtins.min(step, n - start) for start in range(0, n, step)]
+        sizes = _runs(n, step)
     else:
         sizes = [int(s) for s in split_size_or_sections]
         if builtins.sum(sizes) != n:
@@ -373,8 +373,17 @@ def chunk(x, chunks, axis=_UNSET, *, dim=_UNSET):
     axis = either("chunk", axis, dim, "axis", "dim", 0)
     if chunks <= 0:
         raise ValueError(f"chunk: the number of chunks must be positive, got {chunks}")
-    n = x.shape[_axes(axis, x.ndim, "chunk")[0]]
-    return split(x, -(-n // chunks) if n else 1, axis)
+    axis = _axes(axis, x.ndim, "chunk")[0]
+    n = x.shape[axis]
+    return Split(_runs(n, -(-n // chunks)) if n else (0,) * chunks, axis)(x)  # empty pieces, as torch
+
+
+def _runs(n, step):
+    """The sizes of the pieces of ``step`` that cut a length ``n`` (the last may be shorter;
+    one empty piece for n = 0, as ``torch.split``)."""
+    if n % step == 0:
+        return (step,) * (n // step) if n else (0,)
+    return tuple(builtins.min(step, n - start) for start in range(0, n, step))
 
 
 class Unbind(Function):
