@@ -1,4 +1,4 @@
-"""The code in the README and docs runs, and so does every example."""
+"""The code in the README and docs runs, and so does every example and the benchmark with yardsticks."""
 
 import os
 import pathlib
@@ -61,6 +61,20 @@ def test_example_runs(name, tmp_path):
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip()
+
+
+def test_overhead_benchmark_yardsticks_give_our_gradients():
+    """bench_overhead.py checks that its bare engine and its NumPy-alone step compute the
+    LSTM's gradients as ours does before it times them: a yardstick that computed less
+    would flatter itself."""
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "bench_overhead.py"), "--repeats", "1"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    assert "bare engine" in out.stdout and "NumPy alone" in out.stdout
 
 
 def _width(path):
