@@ -112,12 +112,20 @@ def test_no_numpy_warnings_where_ieee_defines_the_value(case):
 
 
 def test_the_callers_error_state_is_theirs_before_and_after_a_quiet_op():
+    from tinygrad_rnn.backend import quietly
+
     with np.errstate(all="raise"):
         assert tg.Tensor([-1e4]).sigmoid().item() == 0.0
         assert tg.Tensor([0.0]).log().item() == -np.inf
         assert np.geterr()["over"] == "raise"
         with pytest.raises(FloatingPointError):
             np.exp(np.float32(1e4))
+    size = np.getbufsize()
+    try:
+        np.setbufsize(2 * size)  # the caller's other settings hold inside a quiet op
+        assert quietly(np.getbufsize) == 2 * size and quietly(np.geterr)["over"] == "ignore"
+    finally:
+        np.setbufsize(size)
 
 
 @pytest.mark.parametrize("op", ["chunk", "split"])
