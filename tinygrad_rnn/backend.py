@@ -251,7 +251,7 @@ try:  # NumPy 2 keeps its error state in a context variable
     from numpy._core._ufunc_config import _extobj_contextvar as _np_errors
     from numpy._core._ufunc_config import _make_extobj
 
-    _quiet_of = (_np_errors.get(), _make_extobj(all="ignore"))  # (a state, that state made quiet)
+    _IGNORE_ALL = _make_extobj(all="ignore")
 except (ImportError, AttributeError, TypeError):  # pragma: no cover - another NumPy's internals
     _np_errors = None
 
@@ -259,18 +259,15 @@ except (ImportError, AttributeError, TypeError):  # pragma: no cover - another N
 def quietly(fn, *args, **kwargs):
     """``fn(*args, **kwargs)`` under ``numpy.errstate(all="ignore")``: IEEE results (1/0 = inf,
     e^1000 = inf, log 0 = -inf) without warnings, as in PyTorch. Setting NumPy's error-state
-    variable directly, to the caller's state made quiet (made once per state the caller
-    sets), costs half of what ``errstate`` does (0.4 µs against 0.85), which counts in a
-    sigmoid, four ufunc calls on a few numbers. Reference path: the ``errstate`` branch,
-    taken where NumPy's internals differ. CuPy does not warn, so it needs neither."""
-    global _quiet_of
+    variable directly costs half of what ``errstate`` does (0.4 µs against 0.85), which
+    counts in a sigmoid, four ufunc calls on a few numbers; inside, NumPy's other settings
+    (buffer size, error callback) are its defaults, which change no result. Reference path:
+    the ``errstate`` branch, taken where NumPy's internals differ. CuPy does not warn, so it
+    needs neither."""
     if _np_errors is None:
         with np.errstate(all="ignore"):
             return fn(*args, **kwargs)
-    state, quiet = _quiet_of
-    if _np_errors.get() is not state:  # the caller changed a setting (errstate, setbufsize, ...)
-        state, quiet = _quiet_of = (_np_errors.get(), _make_extobj(all="ignore"))
-    token = _np_errors.set(quiet)
+    token = _np_errors.set(_IGNORE_ALL)
     try:
         return fn(*args, **kwargs)
     finally:
