@@ -1,4 +1,4 @@
-"""The code in the README and docs runs, and so does every example and the benchmark with yardsticks."""
+"""The code in the README and docs runs, and so does every example; a benchmark's yardsticks compute our gradients."""
 
 import os
 import pathlib

@@ -259,11 +259,10 @@ except (ImportError, AttributeError, TypeError):  # pragma: no cover - another N
 def quietly(fn, *args, **kwargs):
     """``fn(*args, **kwargs)`` under ``numpy.errstate(all="ignore")``: IEEE results (1/0 = inf,
     e^1000 = inf, log 0 = -inf) without warnings, as in PyTorch. Setting NumPy's error-state
-    variable directly costs 0.3 µs where ``errstate`` costs 0.8, which
-    counts in a sigmoid, four ufunc calls on a few numbers; inside, NumPy's other settings
-    (buffer size, error callback) are its defaults, which change no result. Reference path:
-    the ``errstate`` branch, taken where NumPy's internals differ. CuPy does not warn, so it
-    needs neither."""
+    variable directly costs 0.3 µs where ``errstate`` costs 0.8, which counts in a sigmoid,
+    four ufunc calls on a few numbers; inside, NumPy's other settings (buffer size, error
+    callback) are its defaults, which change no result. Reference path: the ``errstate``
+    branch, taken where NumPy's internals differ. CuPy does not warn, so it needs neither."""
     if _np_errors is None:
         with np.errstate(all="ignore"):
             return fn(*args, **kwargs)
