@@ -30,7 +30,8 @@ from bench_rnn import interleaved_min, ours_step, torch, torch_primitive_lstm_st
 
 import tinygrad_rnn as tg
 from tinygrad_rnn import nn
-from tinygrad_rnn.backend import quietly
+from tinygrad_rnn.autograd import _graph_order
+from tinygrad_rnn.ops.elementwise import stable_sigmoid
 
 B, T, I, H = 1, 20, 8, 16
 
@@ -106,14 +107,6 @@ def chunk4(x):
 ONE = np.float32(1)
 
 
-def _sigmoid(a):
-    """1 / (1 + e^-a), the ufunc calls of ours (``ops.elementwise.stable_sigmoid``)."""
-    y = np.negative(a)
-    quietly(np.exp, y, out=y)
-    y += ONE
-    return np.reciprocal(y, out=y)
-
-
 class Sigmoid(Node):
     __slots__ = ()
 
@@ -126,7 +119,7 @@ class Sigmoid(Node):
 
 
 def sigmoid(x):
-    y = _sigmoid(x.data)
+    y = stable_sigmoid(x.data)
     return _op(Sigmoid, (x,), y, y)
 
 
@@ -247,7 +240,7 @@ def numpy_step(weights, x, r):
             a = h @ w_hh
             a += xw[t]
             i, f, g, o = (a[:, k * H : (k + 1) * H] for k in range(4))
-            i, f, g, o = _sigmoid(i), _sigmoid(f), np.tanh(g), _sigmoid(o)
+            i, f, g, o = stable_sigmoid(i), stable_sigmoid(f), np.tanh(g), stable_sigmoid(o)
             c_new = f * c + i * g
             tc = np.tanh(c_new)
             saved.append((h, c, i, f, g, o, tc))
@@ -287,13 +280,7 @@ def numpy_step(weights, x, r):
 def graph_nodes(layer, x, r):
     """The nodes of one training step's graph (ours)."""
     loss = (layer(tg.Tensor(x))[0] * tg.Tensor(r)).sum()
-    seen, todo = {loss.creator}, [loss.creator]
-    while todo:
-        for p in todo.pop().parents:
-            if isinstance(p, tg.Function) and p not in seen:
-                seen.add(p)
-                todo.append(p)
-    return len(seen)
+    return len(_graph_order([loss.creator]))
 
 
 def check_same_gradients(layer, weights, x, r):
